@@ -1,0 +1,114 @@
+import type { AssignorName } from './types.ts';
+
+/**
+ * Everything that parameterises one model run. A counterexample file stores it whole, so a run
+ * is reproducible from (config, events) alone.
+ *
+ * Timeouts are Kafka's defaults scaled down where the default would make histories long without
+ * changing behaviour (e.g. session.timeout.ms 45000 -> 10000); the ratios that matter
+ * (heartbeat < session < rebalance, initial delay < rebalance) are kept.
+ */
+export interface ModelConfig {
+  readonly groupId: string;
+  readonly coordinator: CoordinatorConfig;
+  readonly client: ClientConfig;
+  /** Topics that exist when the run starts: name -> partition count. */
+  readonly initialTopics: Readonly<Record<string, number>>;
+  /** Records already in every partition of the initial topics. */
+  readonly initialRecordsPerPartition: number;
+  /** One-way latency of every request and response on an unperturbed connection. */
+  readonly networkLatencyMs: number;
+  /** Time for an append to `__consumer_offsets` to be acknowledged (high watermark reached). */
+  readonly appendLatencyMs: number;
+  /** Names of topics that CreateTopic may create, in order. */
+  readonly topicNamePool: readonly string[];
+  /** Upper bound on consumer processes a history may start (the generator's scope). */
+  readonly maxConsumers: number;
+  /** A deliberately broken model variant, or null for the faithful model. */
+  readonly mutant: string | null;
+}
+
+/** Broker-side group coordinator settings (KafkaConfig / GroupCoordinatorConfig). */
+export interface CoordinatorConfig {
+  /** group.initial.rebalance.delay.ms (KIP-134). Kafka default 3000. */
+  readonly groupInitialRebalanceDelayMs: number;
+  /** group.min.session.timeout.ms. Kafka default 6000. */
+  readonly groupMinSessionTimeoutMs: number;
+  /** group.max.session.timeout.ms. Kafka default 1800000. */
+  readonly groupMaxSessionTimeoutMs: number;
+  /** group.max.size (KIP-389). Kafka default Integer.MAX_VALUE. */
+  readonly groupMaxSize: number;
+  /** Timeout for a new member parked in JoinGroup (KAFKA-7610). Kafka: 5 minutes. */
+  readonly newMemberJoinTimeoutMs: number;
+}
+
+/** Consumer defaults (ConsumerConfig); each started consumer may override some of them. */
+export interface ClientConfig {
+  /** session.timeout.ms. Kafka default 45000 (scaled). */
+  readonly sessionTimeoutMs: number;
+  /** heartbeat.interval.ms. Kafka default 3000. */
+  readonly heartbeatIntervalMs: number;
+  /** max.poll.interval.ms; sent as the JoinGroup rebalanceTimeoutMs (KIP-62). Kafka default 300000 (scaled). */
+  readonly maxPollIntervalMs: number;
+  /** request.timeout.ms. Kafka default 30000 (scaled). JoinGroup waits rebalanceTimeoutMs + 5000 more. */
+  readonly requestTimeoutMs: number;
+  /** retry.backoff.ms. Kafka default 100. */
+  readonly retryBackoffMs: number;
+  /** metadata.max.age.ms: how often a consumer refreshes topic metadata. Kafka default 300000 (scaled). */
+  readonly metadataMaxAgeMs: number;
+  /** max.poll.records. Kafka default 500 (scaled). */
+  readonly maxPollRecords: number;
+  /** Application processing time of one polled batch. */
+  readonly processingTimeMs: number;
+  /** auto.offset.reset when no committed offset exists. */
+  readonly autoOffsetReset: 'earliest' | 'latest';
+  /** partition.assignment.strategy, in preference order. */
+  readonly assignors: readonly AssignorName[];
+  /** JoinGroup request version; v4+ requires a known member id (KIP-394), v5+ carries groupInstanceId. */
+  readonly joinGroupVersion: number;
+}
+
+export const DEFAULT_CONFIG: ModelConfig = {
+  groupId: 'group-1',
+  coordinator: {
+    groupInitialRebalanceDelayMs: 3000,
+    groupMinSessionTimeoutMs: 6000,
+    groupMaxSessionTimeoutMs: 1_800_000,
+    groupMaxSize: 4,
+    newMemberJoinTimeoutMs: 300_000,
+  },
+  client: {
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 3000,
+    maxPollIntervalMs: 20_000,
+    requestTimeoutMs: 15_000,
+    retryBackoffMs: 100,
+    metadataMaxAgeMs: 10_000,
+    maxPollRecords: 5,
+    processingTimeMs: 1000,
+    autoOffsetReset: 'earliest',
+    assignors: ['range'],
+    joinGroupVersion: 9,
+  },
+  initialTopics: { t0: 2, t1: 1 },
+  initialRecordsPerPartition: 3,
+  networkLatencyMs: 2,
+  appendLatencyMs: 5,
+  topicNamePool: ['t0', 't1', 't2'],
+  maxConsumers: 5,
+  mutant: null,
+};
+
+/** Shallow-merge overrides into the default config (nested groups merge one level deep). */
+export function makeConfig(overrides: DeepPartial<ModelConfig> = {}): ModelConfig {
+  return {
+    ...DEFAULT_CONFIG,
+    ...overrides,
+    coordinator: { ...DEFAULT_CONFIG.coordinator, ...(overrides.coordinator ?? {}) },
+    client: { ...DEFAULT_CONFIG.client, ...(overrides.client ?? {}) } as ClientConfig,
+    initialTopics: (overrides.initialTopics as Record<string, number> | undefined) ?? DEFAULT_CONFIG.initialTopics,
+    topicNamePool: (overrides.topicNamePool as string[] | undefined) ?? DEFAULT_CONFIG.topicNamePool,
+  };
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };

@@ -1,0 +1,97 @@
+import type { AssignorName, ClassicGroupStatus, ErrorCode, TopicPartition } from './types.ts';
+import type { Message } from './state.ts';
+import type { GroupRecord } from './records.ts';
+
+/**
+ * Events of a history, fully resolved (real consumer ids and topic names). These are what a
+ * counterexample file stores and what `step` consumes. Time is an event; faults are events.
+ */
+export type HistoryEvent =
+  | {
+      readonly type: 'StartConsumer';
+      readonly consumer: string;
+      readonly groupInstanceId: string | null;
+      readonly subscription: readonly string[];
+      readonly assignors: readonly AssignorName[];
+    }
+  /** KafkaConsumer.close(): a dynamic member sends LeaveGroup; a static member does not (KIP-345). */
+  | { readonly type: 'CloseConsumer'; readonly consumer: string }
+  /** The process dies: no LeaveGroup, its connections are gone. */
+  | { readonly type: 'CrashConsumer'; readonly consumer: string }
+  /** A stopped consumer's process starts again, with the same group.instance.id if it has one. */
+  | { readonly type: 'RestartConsumer'; readonly consumer: string }
+  /** The application thread blocks (slow processing); the heartbeat thread keeps running (KIP-62). */
+  | { readonly type: 'StallConsumer'; readonly consumer: string; readonly durationMs: number }
+  /** The whole process freezes (GC pause, SIGSTOP): no heartbeats, no processing. */
+  | { readonly type: 'PauseConsumer'; readonly consumer: string; readonly durationMs: number }
+  | { readonly type: 'ChangeSubscription'; readonly consumer: string; readonly subscription: readonly string[] }
+  | { readonly type: 'CreateTopic'; readonly topic: string; readonly partitions: number }
+  | { readonly type: 'DeleteTopic'; readonly topic: string }
+  /** Increase a topic's partition count to `partitions`. */
+  | { readonly type: 'AddPartitions'; readonly topic: string; readonly partitions: number }
+  | { readonly type: 'Produce'; readonly partition: TopicPartition; readonly count: number }
+  /** Delay every message now in flight on one direction of a consumer's connection. */
+  | {
+      readonly type: 'DelayMessages';
+      readonly consumer: string;
+      readonly direction: 'request' | 'response';
+      readonly delayMs: number;
+    }
+  /** Lose the next message in flight on one direction of a consumer's connection. */
+  | { readonly type: 'DropMessage'; readonly consumer: string; readonly direction: 'request' | 'response' }
+  /** Admin DeleteGroups: only an Empty group can be deleted (NON_EMPTY_GROUP otherwise). */
+  | { readonly type: 'DeleteGroup' }
+  /** Let time pass: timers fire and messages arrive, one model step each. */
+  | { readonly type: 'AdvanceTime'; readonly durationMs: number };
+
+/**
+ * The step the harness takes inside AdvanceTime: fire the next due timer or message at or
+ * before `untilMs`, or, if none is due, move the clock to `untilMs`.
+ */
+export interface TickEvent {
+  readonly type: 'Tick';
+  readonly untilMs: number;
+}
+
+export type StepEvent = HistoryEvent | TickEvent;
+
+export type HistoryEventType = HistoryEvent['type'];
+
+/** Events that perturb the group (the TLA+ "perturbation" actions, bounded per run). */
+export const PERTURBATIONS: ReadonlySet<HistoryEventType> = new Set<HistoryEventType>([
+  'CloseConsumer',
+  'CrashConsumer',
+  'StallConsumer',
+  'PauseConsumer',
+  'DelayMessages',
+  'DropMessage',
+  'DeleteTopic',
+  'DeleteGroup',
+]);
+
+/**
+ * Effects: what a step did, as data. Nothing is executed by returning them; they feed the trace
+ * renderer, the reports and the action properties.
+ */
+export type Effect =
+  | { readonly kind: 'send'; readonly message: Message }
+  | { readonly kind: 'deliver'; readonly message: Message }
+  | { readonly kind: 'discard'; readonly message: Message; readonly reason: string }
+  | { readonly kind: 'append'; readonly records: readonly GroupRecord[] }
+  | {
+      /** The coordinator answered a request (immediately, or when a parked request completed). */
+      readonly kind: 'answer';
+      readonly api: 'JoinGroup' | 'SyncGroup' | 'Heartbeat' | 'LeaveGroup' | 'OffsetCommit' | 'OffsetFetch';
+      readonly memberId: string;
+      readonly groupInstanceId: string | null;
+      readonly generationId: number;
+      readonly errorCode: ErrorCode;
+    }
+  | {
+      readonly kind: 'groupTransition';
+      readonly from: ClassicGroupStatus | 'none';
+      readonly to: ClassicGroupStatus;
+      readonly generationId: number;
+    }
+  | { readonly kind: 'timer'; readonly actor: string; readonly timer: string }
+  | { readonly kind: 'note'; readonly actor: string; readonly text: string };

@@ -1,0 +1,124 @@
+import type { ModelConfig } from './config.ts';
+import type { HistoryEvent } from './events.ts';
+import type { World } from './state.ts';
+import { ALL_ASSIGNORS, type AssignorName, tp } from './types.ts';
+
+/**
+ * Intents: what generators emit. An intent names *which* consumer or topic by index, and the
+ * model resolves it against the current world (index modulo the candidates), so a shrunk history
+ * never refers to something that does not exist. An intent with no candidate resolves to nothing.
+ */
+export type Intent =
+  | { readonly type: 'StartConsumer'; readonly isStatic: boolean; readonly topicsMask: number; readonly assignors: number }
+  | { readonly type: 'CloseConsumer'; readonly pick: number }
+  | { readonly type: 'CrashConsumer'; readonly pick: number }
+  | { readonly type: 'RestartConsumer'; readonly pick: number }
+  | { readonly type: 'StallConsumer'; readonly pick: number; readonly durationMs: number }
+  | { readonly type: 'PauseConsumer'; readonly pick: number; readonly durationMs: number }
+  | { readonly type: 'ChangeSubscription'; readonly pick: number; readonly topicsMask: number }
+  | { readonly type: 'CreateTopic'; readonly partitions: number }
+  | { readonly type: 'DeleteTopic'; readonly pick: number }
+  | { readonly type: 'AddPartitions'; readonly pick: number; readonly extra: number }
+  | { readonly type: 'Produce'; readonly pick: number; readonly partition: number; readonly count: number }
+  | { readonly type: 'DelayMessages'; readonly pick: number; readonly direction: 'request' | 'response'; readonly delayMs: number }
+  | { readonly type: 'DropMessage'; readonly pick: number; readonly direction: 'request' | 'response' }
+  | { readonly type: 'DeleteGroup' }
+  | { readonly type: 'AdvanceTime'; readonly durationMs: number };
+
+export type IntentType = Intent['type'];
+
+/** The assignor lists a started consumer may be configured with, by `assignors` index. */
+export const ASSIGNOR_CHOICES: readonly (readonly AssignorName[])[] = [
+  ['range'],
+  ['roundrobin'],
+  ['range', 'roundrobin'],
+  ['roundrobin', 'range'],
+];
+
+function runningConsumers(world: World): string[] {
+  return Object.keys(world.consumers).filter((id) => world.consumers[id].process === 'running');
+}
+
+function stoppedConsumers(world: World): string[] {
+  return Object.keys(world.consumers).filter((id) => world.consumers[id].process !== 'running');
+}
+
+function pickOf<T>(items: readonly T[], pick: number): T | null {
+  return items.length === 0 ? null : items[Math.abs(pick) % items.length];
+}
+
+/** Topics named by a bit mask over the topic name pool; never empty. */
+function topicsOf(config: ModelConfig, mask: number): string[] {
+  const pool = config.topicNamePool;
+  const chosen = pool.filter((_, i) => (mask >> i) & 1);
+  return chosen.length > 0 ? chosen : [pool[Math.abs(mask) % pool.length]];
+}
+
+/** Resolve an intent against the current world. */
+export function resolveIntent(world: World, config: ModelConfig, intent: Intent): HistoryEvent | null {
+  switch (intent.type) {
+    case 'StartConsumer': {
+      const count = Object.keys(world.consumers).length;
+      if (count >= config.maxConsumers) return null;
+      const consumer = `c${count + 1}`;
+      return {
+        type: 'StartConsumer',
+        consumer,
+        groupInstanceId: intent.isStatic ? `instance-${count + 1}` : null,
+        subscription: topicsOf(config, intent.topicsMask),
+        assignors: ASSIGNOR_CHOICES[Math.abs(intent.assignors) % ASSIGNOR_CHOICES.length] ?? ALL_ASSIGNORS,
+      };
+    }
+    case 'CloseConsumer':
+    case 'CrashConsumer': {
+      const consumer = pickOf(runningConsumers(world), intent.pick);
+      return consumer === null ? null : { type: intent.type, consumer };
+    }
+    case 'RestartConsumer': {
+      const consumer = pickOf(stoppedConsumers(world), intent.pick);
+      return consumer === null ? null : { type: 'RestartConsumer', consumer };
+    }
+    case 'StallConsumer':
+    case 'PauseConsumer': {
+      const consumer = pickOf(runningConsumers(world), intent.pick);
+      return consumer === null ? null : { type: intent.type, consumer, durationMs: intent.durationMs };
+    }
+    case 'ChangeSubscription': {
+      const consumer = pickOf(runningConsumers(world), intent.pick);
+      return consumer === null
+        ? null
+        : { type: 'ChangeSubscription', consumer, subscription: topicsOf(config, intent.topicsMask) };
+    }
+    case 'CreateTopic': {
+      const topic = config.topicNamePool.find((name) => !(name in world.topics));
+      return topic === undefined ? null : { type: 'CreateTopic', topic, partitions: Math.max(1, intent.partitions) };
+    }
+    case 'DeleteTopic': {
+      const topic = pickOf(Object.keys(world.topics), intent.pick);
+      return topic === null ? null : { type: 'DeleteTopic', topic };
+    }
+    case 'AddPartitions': {
+      const topic = pickOf(Object.keys(world.topics), intent.pick);
+      if (topic === null) return null;
+      return { type: 'AddPartitions', topic, partitions: world.topics[topic].partitions + Math.max(1, intent.extra) };
+    }
+    case 'Produce': {
+      const topic = pickOf(Object.keys(world.topics), intent.pick);
+      if (topic === null) return null;
+      const partition = Math.abs(intent.partition) % world.topics[topic].partitions;
+      return { type: 'Produce', partition: tp(topic, partition), count: Math.max(1, intent.count) };
+    }
+    case 'DelayMessages':
+    case 'DropMessage': {
+      const consumer = pickOf(runningConsumers(world), intent.pick);
+      if (consumer === null) return null;
+      return intent.type === 'DelayMessages'
+        ? { type: 'DelayMessages', consumer, direction: intent.direction, delayMs: intent.delayMs }
+        : { type: 'DropMessage', consumer, direction: intent.direction };
+    }
+    case 'DeleteGroup':
+      return { type: 'DeleteGroup' };
+    case 'AdvanceTime':
+      return { type: 'AdvanceTime', durationMs: Math.max(1, intent.durationMs) };
+  }
+}

@@ -1,0 +1,158 @@
+import type { AssignorName, ErrorCode, TopicPartition } from './types.ts';
+
+/**
+ * Group-protocol requests and responses with Kafka's field names. Only the fields the classic
+ * protocol's semantics depend on are kept; the embedded consumer protocol (Subscription,
+ * Assignment) is carried decoded rather than as bytes.
+ */
+
+/** ConsumerProtocolSubscription, decoded. Eager consumers send no owned partitions. */
+export interface Subscription {
+  readonly topics: readonly string[];
+  readonly ownedPartitions: readonly TopicPartition[];
+  /** The generation the owned partitions were owned in (KIP-792); -1 when unknown. */
+  readonly generationId: number;
+}
+
+/** One JoinGroup protocol: an assignor name and the member's metadata for it. */
+export interface JoinGroupProtocol {
+  readonly name: AssignorName;
+  readonly metadata: Subscription;
+}
+
+export interface JoinGroupRequest {
+  readonly api: 'JoinGroup';
+  readonly groupId: string;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly protocolType: 'consumer';
+  readonly protocols: readonly JoinGroupProtocol[];
+  readonly apiVersion: number;
+}
+
+export interface JoinGroupResponseMember {
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly metadata: Subscription;
+}
+
+export interface JoinGroupResponse {
+  readonly api: 'JoinGroup';
+  readonly errorCode: ErrorCode;
+  readonly generationId: number;
+  readonly protocolName: AssignorName | null;
+  readonly leader: string | null;
+  readonly skipAssignment: boolean;
+  readonly memberId: string;
+  /** Only the leader receives the members and their metadata. */
+  readonly members: readonly JoinGroupResponseMember[];
+}
+
+export interface SyncGroupRequest {
+  readonly api: 'SyncGroup';
+  readonly groupId: string;
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly protocolType: 'consumer';
+  readonly protocolName: AssignorName | null;
+  /** The leader's assignment; empty for followers. */
+  readonly assignments: readonly { readonly memberId: string; readonly assignment: readonly TopicPartition[] }[];
+}
+
+export interface SyncGroupResponse {
+  readonly api: 'SyncGroup';
+  readonly errorCode: ErrorCode;
+  readonly protocolName: AssignorName | null;
+  readonly assignment: readonly TopicPartition[];
+}
+
+export interface HeartbeatRequest {
+  readonly api: 'Heartbeat';
+  readonly groupId: string;
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+}
+
+export interface HeartbeatResponse {
+  readonly api: 'Heartbeat';
+  readonly errorCode: ErrorCode;
+}
+
+export interface LeaveGroupRequest {
+  readonly api: 'LeaveGroup';
+  readonly groupId: string;
+  readonly members: readonly { readonly memberId: string; readonly groupInstanceId: string | null }[];
+}
+
+export interface LeaveGroupResponse {
+  readonly api: 'LeaveGroup';
+  readonly errorCode: ErrorCode;
+  readonly members: readonly { readonly memberId: string; readonly groupInstanceId: string | null; readonly errorCode: ErrorCode }[];
+}
+
+export interface OffsetCommitRequest {
+  readonly api: 'OffsetCommit';
+  readonly groupId: string;
+  /** generationIdOrMemberEpoch; -1 for a "simple" commit outside group management. */
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly offsets: readonly { readonly partition: TopicPartition; readonly committedOffset: number }[];
+}
+
+export interface OffsetCommitResponse {
+  readonly api: 'OffsetCommit';
+  /** The classic protocol reports errors per partition; every partition shares one error here. */
+  readonly errorCode: ErrorCode;
+  readonly partitions: readonly TopicPartition[];
+}
+
+export interface OffsetFetchRequest {
+  readonly api: 'OffsetFetch';
+  readonly groupId: string;
+  readonly partitions: readonly TopicPartition[];
+}
+
+export interface OffsetFetchResponse {
+  readonly api: 'OffsetFetch';
+  readonly errorCode: ErrorCode;
+  /** -1 when nothing is committed for the partition. */
+  readonly offsets: readonly { readonly partition: TopicPartition; readonly committedOffset: number }[];
+}
+
+export interface FindCoordinatorRequest {
+  readonly api: 'FindCoordinator';
+  readonly key: string;
+  readonly keyType: 'group';
+}
+
+export interface FindCoordinatorResponse {
+  readonly api: 'FindCoordinator';
+  readonly errorCode: ErrorCode;
+  readonly nodeId: number;
+}
+
+export type GroupRequest =
+  | JoinGroupRequest
+  | SyncGroupRequest
+  | HeartbeatRequest
+  | LeaveGroupRequest
+  | OffsetCommitRequest
+  | OffsetFetchRequest;
+
+export type Request = GroupRequest | FindCoordinatorRequest;
+
+export type Response =
+  | JoinGroupResponse
+  | SyncGroupResponse
+  | HeartbeatResponse
+  | LeaveGroupResponse
+  | OffsetCommitResponse
+  | OffsetFetchResponse
+  | FindCoordinatorResponse;
+
+export type ApiName = Request['api'];

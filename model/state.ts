@@ -1,0 +1,249 @@
+import type { AssignorName, ClassicGroupStatus, ErrorCode, TopicPartition } from './types.ts';
+import type { JoinGroupProtocol, Request, Response } from './protocol.ts';
+import type { DurableGroupState, GroupRecord } from './records.ts';
+
+/**
+ * The whole simulated world: one group coordinator, the consumers, the topics, the network and
+ * the clock. Plain data only. `step` (world.ts) never mutates a World it is given; inside a step
+ * it works on a private draft (see draft.ts).
+ */
+export interface World {
+  readonly nowMs: number;
+  /** Source of unique ids (member ids, message ids, correlation ids): replaces Kafka's UUIDs. */
+  readonly nextId: number;
+  readonly topics: Readonly<Record<string, TopicState>>;
+  readonly coordinator: CoordinatorState;
+  /** Consumer processes by id ("c1", "c2", ...), in start order. */
+  readonly consumers: Readonly<Record<string, ConsumerState>>;
+  /** FIFO channels keyed "from>to" (e.g. "c1>b0"): Kafka orders requests per connection only. */
+  readonly channels: Readonly<Record<string, readonly Message[]>>;
+  /** History variables used only by invariants (TLA+ "aux vars"); not part of any protocol. */
+  readonly ghost: Ghost;
+}
+
+export interface TopicState {
+  readonly partitions: number;
+  /** Log end offset per partition: records [0, logEndOffset) exist. */
+  readonly logEndOffsets: readonly number[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network
+// ---------------------------------------------------------------------------------------------
+
+/** An endpoint: a consumer id ("c1") or a broker ("b0"). */
+export type Endpoint = string;
+
+export interface Message {
+  readonly id: number;
+  readonly from: Endpoint;
+  readonly to: Endpoint;
+  /** The client's connection number; a message of a closed connection is discarded. */
+  readonly connection: number;
+  readonly correlationId: number;
+  readonly deliverAtMs: number;
+  readonly body: Request | Response;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Coordinator
+// ---------------------------------------------------------------------------------------------
+
+/** Where a parked JoinGroup or SyncGroup response must go once it completes. */
+export interface ReplyTo {
+  readonly consumer: Endpoint;
+  readonly connection: number;
+  readonly correlationId: number;
+}
+
+export interface ClassicGroupMember {
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly clientId: string;
+  readonly rebalanceTimeoutMs: number;
+  readonly sessionTimeoutMs: number;
+  readonly protocols: readonly JoinGroupProtocol[];
+  readonly assignment: readonly TopicPartition[];
+  /** The parked JoinGroup of this member ("awaiting join"), if any. */
+  readonly awaitingJoin: ReplyTo | null;
+  /** The parked SyncGroup of this member ("awaiting sync"), if any. */
+  readonly awaitingSync: ReplyTo | null;
+  /** Added in the current join phase; its session timer is the new-member join timeout. */
+  readonly isNew: boolean;
+  /** Deadline of the member's heartbeat (session) timer; null when no timer is armed. */
+  readonly heartbeatDeadlineMs: number | null;
+}
+
+/** A member id handed out with MEMBER_ID_REQUIRED that has not rejoined yet (KIP-394). */
+export interface PendingMember {
+  readonly memberId: string;
+  readonly heartbeatDeadlineMs: number;
+}
+
+export type JoinTimer =
+  /** KIP-134 initial delay: extended while new members keep arriving, up to the rebalance timeout. */
+  | { readonly kind: 'initialDelay'; readonly atMs: number; readonly delayMs: number; readonly remainingMs: number }
+  /** The join phase deadline: the max of the members' rebalanceTimeoutMs. */
+  | { readonly kind: 'rebalance'; readonly atMs: number };
+
+/**
+ * Model-only annotation carried with the leader's assignment: what the leader's assignor saw.
+ * Invariants judge an assignment against this, since subscriptions and topics may change after it
+ * was computed. Not part of Kafka's protocol.
+ */
+export interface AssignmentBasis {
+  readonly generationId: number;
+  readonly partitionCounts: Readonly<Record<string, number>>;
+  readonly members: readonly { readonly memberId: string; readonly groupInstanceId: string | null; readonly topics: readonly string[] }[];
+}
+
+export interface ClassicGroup {
+  readonly groupId: string;
+  readonly status: ClassicGroupStatus;
+  readonly previousStatus: ClassicGroupStatus | null;
+  readonly generationId: number;
+  readonly protocolType: 'consumer' | null;
+  readonly protocolName: AssignorName | null;
+  readonly leaderId: string | null;
+  readonly currentStateTimestamp: number | null;
+  /** Members in insertion order (the order a leader is re-elected in). */
+  readonly members: readonly ClassicGroupMember[];
+  readonly pendingMembers: readonly PendingMember[];
+  readonly pendingSyncMembers: readonly string[];
+  /** groupInstanceId -> memberId (KIP-345). */
+  readonly staticMembers: Readonly<Record<string, string>>;
+  readonly newMemberAdded: boolean;
+  readonly joinTimer: JoinTimer | null;
+  /** Pending-sync timer: members that have not sent SyncGroup by then are removed. */
+  readonly syncTimer: { readonly atMs: number; readonly generationId: number } | null;
+  readonly assignmentBasis: AssignmentBasis | null;
+}
+
+/** What happens when a pending append to `__consumer_offsets` is acknowledged. */
+export type AppendCallback =
+  | { readonly kind: 'none' }
+  | {
+      readonly kind: 'syncAssignment';
+      readonly generationId: number;
+      readonly assignment: Readonly<Record<string, readonly TopicPartition[]>>;
+      readonly basis: AssignmentBasis | null;
+    }
+  | { readonly kind: 'staticReplacement'; readonly newMemberId: string }
+  | { readonly kind: 'offsetCommit'; readonly replyTo: ReplyTo; readonly partitions: readonly TopicPartition[] };
+
+export interface PendingAppend {
+  readonly records: readonly GroupRecord[];
+  readonly ackAtMs: number;
+  readonly callback: AppendCallback;
+}
+
+export interface CoordinatorState {
+  readonly brokerId: number;
+  /** The live group, or null when it does not exist (never created, or deleted). */
+  readonly group: ClassicGroup | null;
+  /** Durable state, changed only by `replay` of acknowledged records. */
+  readonly durable: DurableGroupState;
+  /** The `__consumer_offsets` partition of the group: acknowledged records, in order. */
+  readonly log: readonly GroupRecord[];
+  readonly pendingAppends: readonly PendingAppend[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consumer (client) — AbstractCoordinator / ConsumerCoordinator / KafkaConsumer, classic protocol
+// ---------------------------------------------------------------------------------------------
+
+/** AbstractCoordinator.MemberState. */
+export type MemberState = 'UNJOINED' | 'PREPARING_REBALANCE' | 'COMPLETING_REBALANCE' | 'STABLE';
+
+/** Whether the consumer process is alive. `failed`: poll() raised a fatal error (e.g. FENCED_INSTANCE_ID). */
+export type ProcessStatus = 'running' | 'crashed' | 'closed' | 'failed';
+
+/** What the consumer's main (poll) thread is doing. */
+export type MainStatus =
+  | 'idle' // between polls; the next poll is at nextPollMs
+  | 'findingCoordinator'
+  | 'joining' // JoinGroup in flight
+  | 'syncing' // SyncGroup in flight
+  | 'fetchingOffsets' // OffsetFetch in flight
+  | 'processing' // application code runs until processingDoneAtMs
+  | 'committing'; // commitSync in flight
+
+export interface InFlightRequest {
+  readonly correlationId: number;
+  readonly api: Request['api'];
+  readonly connection: number;
+  readonly deadlineMs: number;
+  /** The generation the request was sent in, for requests whose response depends on it. */
+  readonly generationId: number;
+  readonly memberId: string;
+}
+
+export interface ProcessedBatch {
+  readonly partition: TopicPartition;
+  readonly fromOffset: number;
+  readonly toOffset: number;
+}
+
+export interface ConsumerState {
+  readonly id: Endpoint;
+  readonly clientId: string;
+  readonly groupInstanceId: string | null;
+  readonly process: ProcessStatus;
+  readonly failure: ErrorCode | null;
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly processingTimeMs: number;
+  readonly assignors: readonly AssignorName[];
+  readonly subscription: readonly string[];
+
+  // The client's view of its membership (AbstractCoordinator.Generation).
+  readonly memberId: string;
+  readonly generationId: number;
+  readonly protocolName: AssignorName | null;
+  readonly memberState: MemberState;
+  readonly rejoinNeeded: boolean;
+  readonly isLeader: boolean;
+
+  // Coordinator discovery and the connection to it.
+  readonly coordinatorKnown: boolean;
+  readonly connection: number;
+  readonly inFlight: readonly InFlightRequest[];
+  readonly backoffUntilMs: number;
+
+  // Threads and timers.
+  readonly main: MainStatus;
+  readonly nextPollMs: number | null;
+  readonly processingDoneAtMs: number | null;
+  readonly nextHeartbeatMs: number | null;
+  /** Last time the application called poll(); the heartbeat thread leaves the group when it is too old. */
+  readonly lastPollMs: number;
+  /** The whole process is frozen (GC pause, SIGSTOP) until then. */
+  readonly pausedUntilMs: number | null;
+  /** The application thread is blocked (slow processing) until then; heartbeats go on (KIP-62). */
+  readonly stalledUntilMs: number | null;
+
+  // Metadata.
+  readonly metadata: Readonly<Record<string, number>>;
+  readonly nextMetadataRefreshMs: number;
+  /** Metadata the current assignment was made with; a change forces a rejoin (assignmentSnapshot). */
+  readonly assignmentMetadata: Readonly<Record<string, number>> | null;
+
+  // Consumption.
+  readonly assignment: readonly TopicPartition[];
+  readonly positions: Readonly<Record<TopicPartition, number>>;
+  readonly batch: readonly ProcessedBatch[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ghost (history) variables
+// ---------------------------------------------------------------------------------------------
+
+export interface Ghost {
+  /** Highest generation seen per group incarnation; a deleted and recreated group starts again. */
+  readonly groupIncarnation: number;
+  /** Perturbation events applied so far (crashes, stalls, drops, ...). */
+  readonly perturbations: number;
+  /** Model steps taken. */
+  readonly steps: number;
+}
