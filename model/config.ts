@@ -58,6 +58,8 @@ export interface ClientConfig {
   readonly metadataMaxAgeMs: number;
   /** max.poll.records. Kafka default 500 (scaled). */
   readonly maxPollRecords: number;
+  /** The application's poll(timeout) when no records are available. */
+  readonly pollTimeoutMs: number;
   /** Application processing time of one polled batch. */
   readonly processingTimeMs: number;
   /** auto.offset.reset when no committed offset exists. */
@@ -85,6 +87,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
     retryBackoffMs: 100,
     metadataMaxAgeMs: 10_000,
     maxPollRecords: 5,
+    pollTimeoutMs: 1000,
     processingTimeMs: 1000,
     autoOffsetReset: 'earliest',
     assignors: ['range'],

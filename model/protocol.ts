@@ -1,4 +1,5 @@
 import type { AssignorName, ErrorCode, TopicPartition } from './types.ts';
+import type { AssignmentBasis } from './state.ts';
 
 /**
  * Group-protocol requests and responses with Kafka's field names. Only the fields the classic
@@ -60,6 +61,11 @@ export interface SyncGroupRequest {
   readonly protocolName: AssignorName | null;
   /** The leader's assignment; empty for followers. */
   readonly assignments: readonly { readonly memberId: string; readonly assignment: readonly TopicPartition[] }[];
+  /**
+   * Model-only annotation, not part of Kafka's protocol: what the leader's assignor saw. The
+   * coordinator keeps it beside the assignment so invariants can judge the assignment.
+   */
+  readonly basis?: AssignmentBasis | null;
 }
 
 export interface SyncGroupResponse {

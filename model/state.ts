@@ -1,5 +1,5 @@
 import type { AssignorName, ClassicGroupStatus, ErrorCode, TopicPartition } from './types.ts';
-import type { JoinGroupProtocol, Request, Response } from './protocol.ts';
+import type { JoinGroupProtocol, OffsetCommitRequest, Request, Response } from './protocol.ts';
 import type { DurableGroupState, GroupRecord } from './records.ts';
 
 /**
@@ -128,8 +128,20 @@ export type AppendCallback =
       readonly assignment: Readonly<Record<string, readonly TopicPartition[]>>;
       readonly basis: AssignmentBasis | null;
     }
-  | { readonly kind: 'staticReplacement'; readonly newMemberId: string }
-  | { readonly kind: 'offsetCommit'; readonly replyTo: ReplyTo; readonly partitions: readonly TopicPartition[] };
+  | {
+      readonly kind: 'staticReplacement';
+      readonly newMemberId: string;
+      readonly oldMemberId: string;
+      /** The leader before the replacement: JoinGroup < v9 answers with it so the member does not reassign. */
+      readonly currentLeader: string | null;
+      readonly apiVersion: number;
+    }
+  | {
+      readonly kind: 'offsetCommit';
+      readonly replyTo: ReplyTo;
+      readonly partitions: readonly TopicPartition[];
+      readonly request: OffsetCommitRequest;
+    };
 
 export interface PendingAppend {
   readonly records: readonly GroupRecord[];
@@ -196,6 +208,8 @@ export interface ConsumerState {
   readonly processingTimeMs: number;
   readonly assignors: readonly AssignorName[];
   readonly subscription: readonly string[];
+  /** The subscription sent in the last JoinGroup; a difference forces a rejoin. */
+  readonly joinedSubscription: readonly string[] | null;
 
   // The client's view of its membership (AbstractCoordinator.Generation).
   readonly memberId: string;
@@ -209,7 +223,6 @@ export interface ConsumerState {
   readonly coordinatorKnown: boolean;
   readonly connection: number;
   readonly inFlight: readonly InFlightRequest[];
-  readonly backoffUntilMs: number;
 
   // Threads and timers.
   readonly main: MainStatus;
@@ -232,7 +245,10 @@ export interface ConsumerState {
   // Consumption.
   readonly assignment: readonly TopicPartition[];
   readonly positions: Readonly<Record<TopicPartition, number>>;
+  /** The batch returned by the last poll, being processed. */
   readonly batch: readonly ProcessedBatch[];
+  /** Offsets a commitSync is still trying to commit (retried after coordinator errors). */
+  readonly pendingCommit: Readonly<Record<TopicPartition, number>> | null;
 }
 
 // ---------------------------------------------------------------------------------------------

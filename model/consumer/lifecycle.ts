@@ -1,0 +1,123 @@
+import type { HistoryEvent } from '../events.ts';
+import type { ConsumerState } from '../state.ts';
+import type { ErrorCode } from '../types.ts';
+import type { DraftConsumer, StepContext } from '../draft.ts';
+import { channelKey, note } from '../draft.ts';
+import { COORDINATOR_ENDPOINT } from '../coordinator/index.ts';
+import { sendLeaveGroup } from './requests.ts';
+
+/**
+ * Consumer processes starting, closing, crashing, restarting and failing. A process that is not
+ * running does nothing and hears nothing.
+ */
+
+export function newConsumer(
+  ctx: StepContext,
+  event: Extract<HistoryEvent, { type: 'StartConsumer' }>,
+): ConsumerState {
+  const client = ctx.config.client;
+  return {
+    id: event.consumer,
+    clientId: event.consumer,
+    groupInstanceId: event.groupInstanceId,
+    process: 'running',
+    failure: null,
+    sessionTimeoutMs: client.sessionTimeoutMs,
+    rebalanceTimeoutMs: client.maxPollIntervalMs,
+    heartbeatIntervalMs: client.heartbeatIntervalMs,
+    processingTimeMs: client.processingTimeMs,
+    assignors: event.assignors,
+    subscription: event.subscription,
+    joinedSubscription: null,
+    memberId: '',
+    generationId: -1,
+    protocolName: null,
+    memberState: 'UNJOINED',
+    rejoinNeeded: true,
+    isLeader: false,
+    coordinatorKnown: false,
+    connection: 1,
+    inFlight: [],
+    main: 'idle',
+    nextPollMs: ctx.w.nowMs,
+    processingDoneAtMs: null,
+    nextHeartbeatMs: null,
+    lastPollMs: ctx.w.nowMs,
+    pausedUntilMs: null,
+    stalledUntilMs: null,
+    metadata: metadataSnapshot(ctx),
+    nextMetadataRefreshMs: ctx.w.nowMs + client.metadataMaxAgeMs,
+    assignmentMetadata: null,
+    assignment: [],
+    positions: {},
+    batch: [],
+    pendingCommit: null,
+  };
+}
+
+/** The cluster's topic partition counts, as a metadata response would give them. */
+export function metadataSnapshot(ctx: StepContext): Record<string, number> {
+  const snapshot: Record<string, number> = {};
+  for (const [topic, state] of Object.entries(ctx.w.topics)) snapshot[topic] = state.partitions;
+  return snapshot;
+}
+
+/** Restart a stopped process: a fresh client with the same id and group.instance.id. */
+export function restartConsumer(ctx: StepContext, c: DraftConsumer): void {
+  const fresh = newConsumer(ctx, {
+    type: 'StartConsumer',
+    consumer: c.id,
+    groupInstanceId: c.groupInstanceId,
+    subscription: c.subscription,
+    assignors: c.assignors,
+  });
+  Object.assign(c, fresh, { connection: c.connection + 1 });
+}
+
+/** Stop everything a process does: its timers, its requests, its connections. */
+function stopProcess(ctx: StepContext, c: DraftConsumer, process: DraftConsumer['process'], failure: ErrorCode | null): void {
+  c.process = process;
+  c.failure = failure;
+  c.inFlight = [];
+  c.main = 'idle';
+  c.nextPollMs = null;
+  c.processingDoneAtMs = null;
+  c.nextHeartbeatMs = null;
+  c.pausedUntilMs = null;
+  c.stalledUntilMs = null;
+  c.batch = [];
+  c.pendingCommit = null;
+  c.assignment = [];
+  c.positions = {};
+  c.memberState = 'UNJOINED';
+  dropConnection(ctx, c);
+}
+
+/** Close the connection: undelivered messages in both directions are lost. */
+export function dropConnection(ctx: StepContext, c: DraftConsumer): void {
+  for (const key of [channelKey(c.id, COORDINATOR_ENDPOINT), channelKey(COORDINATOR_ENDPOINT, c.id)]) {
+    const lost = ctx.w.channels[key] ?? [];
+    for (const message of lost) ctx.effects.push({ kind: 'discard', message, reason: 'connection closed' });
+    ctx.w.channels[key] = [];
+  }
+  c.connection += 1;
+}
+
+/** KafkaConsumer.close(): a dynamic member leaves the group; a static member never sends LeaveGroup (KIP-345). */
+export function closeConsumer(ctx: StepContext, c: DraftConsumer): void {
+  const leaves = c.groupInstanceId === null && c.memberId !== '' && c.coordinatorKnown && c.memberState !== 'UNJOINED';
+  const memberId = c.memberId;
+  stopProcess(ctx, c, 'closed', null);
+  // The LeaveGroup is written to the socket before it closes; its response will find nobody.
+  if (leaves) sendLeaveGroup(ctx, c, memberId);
+}
+
+export function crashConsumer(ctx: StepContext, c: DraftConsumer): void {
+  stopProcess(ctx, c, 'crashed', null);
+}
+
+/** poll() raised a fatal error (FencedInstanceIdException, GroupMaxSizeReachedException, ...): the application dies. */
+export function failConsumer(ctx: StepContext, c: DraftConsumer, error: ErrorCode): void {
+  note(ctx, c.id, `fatal ${error}: the application stops`);
+  stopProcess(ctx, c, 'failed', error);
+}

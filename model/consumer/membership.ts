@@ -1,0 +1,64 @@
+import type { DraftConsumer, StepContext } from '../draft.ts';
+import { note } from '../draft.ts';
+import { dropConnection } from './lifecycle.ts';
+
+/**
+ * The client's membership bookkeeping (AbstractCoordinator): generation resets, rejoin requests,
+ * coordinator loss. Shared by the poll loop, the heartbeat thread and the response handlers.
+ */
+
+/** requestRejoin: the next poll will rejoin; the generation is kept (REBALANCE_IN_PROGRESS). */
+export function requestRejoin(ctx: StepContext, c: DraftConsumer, reason: string): void {
+  if (!c.rejoinNeeded) note(ctx, c.id, `rejoin requested: ${reason}`);
+  c.rejoinNeeded = true;
+}
+
+/**
+ * resetStateAndGeneration. ILLEGAL_GENERATION keeps the member id since KAFKA-13419 (3.2.0);
+ * UNKNOWN_MEMBER_ID and leaving the group reset it too. The partitions are not given up here:
+ * the client learns they are lost only at its next poll (onJoinPrepare), which is the zombie window.
+ */
+export function resetGeneration(ctx: StepContext, c: DraftConsumer, keepMemberId: boolean, reason: string): void {
+  note(ctx, c.id, `reset generation${keepMemberId ? '' : ' and member id'}: ${reason}`);
+  c.generationId = -1;
+  if (!keepMemberId) c.memberId = '';
+  c.protocolName = null;
+  c.memberState = 'UNJOINED';
+  c.isLeader = false;
+  c.nextHeartbeatMs = null;
+  c.rejoinNeeded = true;
+}
+
+/**
+ * markCoordinatorUnknown: close the coordinator connection; in-flight requests on it fail. A
+ * failed JoinGroup/SyncGroup means the rebalance must be retried; a failed commit is retried.
+ */
+export function markCoordinatorUnknown(ctx: StepContext, c: DraftConsumer, reason: string): void {
+  if (!c.coordinatorKnown) return;
+  note(ctx, c.id, `coordinator unknown: ${reason}`);
+  c.coordinatorKnown = false;
+  const failed = c.inFlight.filter((r) => r.connection === c.connection);
+  c.inFlight = c.inFlight.filter((r) => r.connection !== c.connection);
+  dropConnection(ctx, c);
+  for (const request of failed) {
+    if (request.api === 'JoinGroup' || request.api === 'SyncGroup') c.rejoinNeeded = true;
+    if (
+      (request.api === 'JoinGroup' || request.api === 'SyncGroup' || request.api === 'OffsetFetch' || request.api === 'OffsetCommit') &&
+      c.main !== 'processing'
+    ) {
+      backOff(ctx, c);
+    }
+  }
+}
+
+/** The main thread goes back to polling after retry.backoff.ms. */
+export function backOff(ctx: StepContext, c: DraftConsumer): void {
+  c.main = 'idle';
+  c.nextPollMs = ctx.w.nowMs + ctx.config.client.retryBackoffMs;
+}
+
+/** The main thread polls again right away. */
+export function pollNow(ctx: StepContext, c: DraftConsumer): void {
+  c.main = 'idle';
+  c.nextPollMs = ctx.w.nowMs;
+}

@@ -1,0 +1,146 @@
+import type { ProcessedBatch } from '../state.ts';
+import { parseTp, type TopicPartition } from '../types.ts';
+import { type DraftConsumer, type StepContext, isMutant, note } from '../draft.ts';
+import { backOff } from './membership.ts';
+import { sendFindCoordinator, sendJoinGroup, sendOffsetCommit, sendOffsetFetch } from './requests.ts';
+
+/**
+ * The application thread: KafkaConsumer.poll() and the processing of what it returns, with
+ * commitSync after each processed batch (at-least-once). One call is one wake-up of the thread.
+ *
+ * poll():
+ * 1. Find the coordinator if it is unknown.
+ * 2. Retry a commit that failed on a coordinator error.
+ * 3. Rejoin if needed (eager: onJoinPrepare revokes every partition first).
+ * 4. Fetch committed offsets for partitions without a position (auto.offset.reset if none).
+ * 5. Return the next records; processing them takes processingTimeMs.
+ */
+export function poll(ctx: StepContext, c: DraftConsumer): void {
+  c.lastPollMs = ctx.w.nowMs;
+  c.nextPollMs = null;
+
+  // 1.
+  if (!c.coordinatorKnown) {
+    c.main = 'findingCoordinator';
+    sendFindCoordinator(ctx, c);
+    return;
+  }
+  // 2.
+  if (c.pendingCommit !== null) {
+    c.main = 'committing';
+    sendOffsetCommit(ctx, c, c.pendingCommit);
+    return;
+  }
+  // 3.
+  if (rejoinNeededOrPending(ctx, c)) {
+    onJoinPrepare(ctx, c);
+    c.memberState = 'PREPARING_REBALANCE';
+    c.rejoinNeeded = false;
+    c.joinedSubscription = c.subscription;
+    c.nextHeartbeatMs = null;
+    c.main = 'joining';
+    sendJoinGroup(ctx, c);
+    return;
+  }
+  if (c.memberState !== 'STABLE') {
+    // Still completing a rebalance: nothing to return yet.
+    c.main = 'idle';
+    c.nextPollMs = ctx.w.nowMs + ctx.config.client.retryBackoffMs;
+    return;
+  }
+  // 4.
+  const missing = c.assignment.filter((p) => !(p in c.positions));
+  if (missing.length > 0) {
+    c.main = 'fetchingOffsets';
+    sendOffsetFetch(ctx, c, missing);
+    return;
+  }
+  // 5.
+  const batch = nextBatch(ctx, c);
+  if (batch.length === 0) {
+    c.main = 'idle';
+    c.nextPollMs = ctx.w.nowMs + ctx.config.client.pollTimeoutMs;
+    return;
+  }
+  c.batch = batch;
+  c.main = 'processing';
+  c.processingDoneAtMs = ctx.w.nowMs + c.processingTimeMs;
+}
+
+/**
+ * ConsumerCoordinator.rejoinNeededOrPending: an explicit request, no membership yet, a changed
+ * subscription, or — for the leader — changed metadata of the topics it assigned.
+ */
+function rejoinNeededOrPending(ctx: StepContext, c: DraftConsumer): boolean {
+  if (c.rejoinNeeded || c.memberState === 'UNJOINED') return true;
+  if (c.joinedSubscription !== null && !sameTopics(c.joinedSubscription, c.subscription)) {
+    note(ctx, c.id, 'subscription changed: rejoin');
+    return true;
+  }
+  if (c.isLeader && c.assignmentMetadata !== null) {
+    for (const [topic, partitions] of Object.entries(c.assignmentMetadata)) {
+      if (c.metadata[topic] !== partitions) {
+        note(ctx, c.id, `metadata of ${topic} changed since the assignment: rejoin`);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+function sameTopics(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((t) => b.includes(t));
+}
+
+/** Eager protocol: revoke every owned partition before rejoining (onPartitionsRevoked / onPartitionsLost). */
+function onJoinPrepare(ctx: StepContext, c: DraftConsumer): void {
+  if (isMutant(ctx, 'client-keeps-partitions-on-rejoin')) return;
+  if (c.assignment.length > 0) {
+    const how = c.generationId === -1 ? 'lost' : 'revoked';
+    note(ctx, c.id, `partitions ${how} before rejoining: ${c.assignment.join(', ')}`);
+  }
+  c.assignment = [];
+  c.positions = {};
+  c.assignmentMetadata = null;
+}
+
+/** Up to max.poll.records records from the owned partitions, in partition order. */
+function nextBatch(ctx: StepContext, c: DraftConsumer): ProcessedBatch[] {
+  let budget = ctx.config.client.maxPollRecords;
+  const batch: ProcessedBatch[] = [];
+  for (const partition of c.assignment) {
+    if (budget === 0) break;
+    const end = logEndOffset(ctx, partition);
+    const from = c.positions[partition];
+    if (end === null || from >= end) continue;
+    const to = Math.min(end, from + budget);
+    batch.push({ partition, fromOffset: from, toOffset: to });
+    budget -= to - from;
+  }
+  return batch;
+}
+
+export function logEndOffset(ctx: StepContext, partition: TopicPartition): number | null {
+  const { topic, partition: index } = parseTp(partition);
+  const state = ctx.w.topics[topic];
+  if (state === undefined || index >= state.partitions) return null;
+  return state.logEndOffsets[index];
+}
+
+/** Processing of the polled batch finished: advance positions and commitSync them. */
+export function finishProcessing(ctx: StepContext, c: DraftConsumer): void {
+  c.processingDoneAtMs = null;
+  const positions = { ...c.positions };
+  const offsets: Record<TopicPartition, number> = {};
+  for (const b of c.batch) {
+    positions[b.partition] = b.toOffset;
+    offsets[b.partition] = b.toOffset;
+  }
+  note(ctx, c.id, `processed ${c.batch.map((b) => `${b.partition}[${b.fromOffset},${b.toOffset})`).join(' ')}`);
+  c.positions = positions;
+  c.batch = [];
+  c.pendingCommit = offsets;
+  if (!c.coordinatorKnown) return backOff(ctx, c);
+  c.main = 'committing';
+  sendOffsetCommit(ctx, c, offsets);
+}

@@ -1,0 +1,122 @@
+import type { JoinGroupProtocol, Request } from '../protocol.ts';
+import type { AssignmentBasis, InFlightRequest } from '../state.ts';
+import type { TopicPartition } from '../types.ts';
+import { type DraftConsumer, type StepContext, nextId, send } from '../draft.ts';
+import { COORDINATOR_ENDPOINT } from '../coordinator/group.ts';
+
+/**
+ * Requests a consumer sends, each tracked in flight with its timeout (request.timeout.ms; a
+ * JoinGroup waits rebalanceTimeoutMs + 5s more, AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE).
+ * FindCoordinator travels on the bootstrap connection (number 0), which the model never closes.
+ */
+
+export const BOOTSTRAP_CONNECTION = 0;
+const JOIN_GROUP_TIMEOUT_LAPSE_MS = 5000;
+
+function sendRequest(ctx: StepContext, c: DraftConsumer, body: Request, extraTimeoutMs = 0): void {
+  const correlationId = nextId(ctx);
+  const connection = body.api === 'FindCoordinator' ? BOOTSTRAP_CONNECTION : c.connection;
+  const timeoutMs = Math.max(ctx.config.client.requestTimeoutMs, extraTimeoutMs);
+  const inFlight: InFlightRequest = {
+    correlationId,
+    api: body.api,
+    connection,
+    deadlineMs: ctx.w.nowMs + timeoutMs,
+    generationId: c.generationId,
+    memberId: c.memberId,
+  };
+  c.inFlight = [...c.inFlight, inFlight];
+  send(ctx, c.id, COORDINATOR_ENDPOINT, connection, correlationId, body);
+}
+
+export function hasInFlight(c: DraftConsumer, api: Request['api']): boolean {
+  return c.inFlight.some((r) => r.api === api);
+}
+
+export function sendFindCoordinator(ctx: StepContext, c: DraftConsumer): void {
+  if (hasInFlight(c, 'FindCoordinator')) return;
+  sendRequest(ctx, c, { api: 'FindCoordinator', key: ctx.config.groupId, keyType: 'group' });
+}
+
+/** The consumer protocol metadata: eager consumers own nothing when they join. */
+export function joinProtocols(c: DraftConsumer): JoinGroupProtocol[] {
+  return c.assignors.map((name) => ({
+    name,
+    metadata: { topics: [...c.subscription].sort(), ownedPartitions: [], generationId: c.generationId },
+  }));
+}
+
+export function sendJoinGroup(ctx: StepContext, c: DraftConsumer): void {
+  sendRequest(
+    ctx,
+    c,
+    {
+      api: 'JoinGroup',
+      groupId: ctx.config.groupId,
+      memberId: c.memberId,
+      groupInstanceId: c.groupInstanceId,
+      sessionTimeoutMs: c.sessionTimeoutMs,
+      rebalanceTimeoutMs: c.rebalanceTimeoutMs,
+      protocolType: 'consumer',
+      protocols: joinProtocols(c),
+      apiVersion: ctx.config.client.joinGroupVersion,
+    },
+    c.rebalanceTimeoutMs + JOIN_GROUP_TIMEOUT_LAPSE_MS,
+  );
+}
+
+export function sendSyncGroup(
+  ctx: StepContext,
+  c: DraftConsumer,
+  assignments: Readonly<Record<string, readonly TopicPartition[]>>,
+  basis: AssignmentBasis | null,
+): void {
+  sendRequest(
+    ctx,
+    c,
+    {
+      api: 'SyncGroup',
+      groupId: ctx.config.groupId,
+      generationId: c.generationId,
+      memberId: c.memberId,
+      groupInstanceId: c.groupInstanceId,
+      protocolType: 'consumer',
+      protocolName: c.protocolName,
+      assignments: Object.entries(assignments).map(([memberId, assignment]) => ({ memberId, assignment })),
+      basis,
+    },
+  );
+}
+
+export function sendHeartbeat(ctx: StepContext, c: DraftConsumer): void {
+  sendRequest(ctx, c, {
+    api: 'Heartbeat',
+    groupId: ctx.config.groupId,
+    generationId: c.generationId,
+    memberId: c.memberId,
+    groupInstanceId: c.groupInstanceId,
+  });
+}
+
+export function sendLeaveGroup(ctx: StepContext, c: DraftConsumer, memberId = c.memberId): void {
+  sendRequest(ctx, c, {
+    api: 'LeaveGroup',
+    groupId: ctx.config.groupId,
+    members: [{ memberId, groupInstanceId: c.groupInstanceId }],
+  });
+}
+
+export function sendOffsetCommit(ctx: StepContext, c: DraftConsumer, offsets: Readonly<Record<TopicPartition, number>>): void {
+  sendRequest(ctx, c, {
+    api: 'OffsetCommit',
+    groupId: ctx.config.groupId,
+    generationId: c.generationId,
+    memberId: c.memberId,
+    groupInstanceId: c.groupInstanceId,
+    offsets: Object.entries(offsets).map(([partition, committedOffset]) => ({ partition, committedOffset })),
+  });
+}
+
+export function sendOffsetFetch(ctx: StepContext, c: DraftConsumer, partitions: readonly TopicPartition[]): void {
+  sendRequest(ctx, c, { api: 'OffsetFetch', groupId: ctx.config.groupId, partitions });
+}

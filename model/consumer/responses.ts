@@ -1,0 +1,225 @@
+import { ASSIGNORS } from '../assignors/index.ts';
+import type {
+  FindCoordinatorResponse,
+  HeartbeatResponse,
+  JoinGroupResponse,
+  OffsetCommitResponse,
+  OffsetFetchResponse,
+  Response,
+  SyncGroupResponse,
+} from '../protocol.ts';
+import type { AssignmentBasis, InFlightRequest } from '../state.ts';
+import type { ErrorCode, TopicPartition } from '../types.ts';
+import { type DraftConsumer, type StepContext, isMutant, note } from '../draft.ts';
+import { failConsumer } from './lifecycle.ts';
+import { backOff, markCoordinatorUnknown, pollNow, requestRejoin, resetGeneration } from './membership.ts';
+import { logEndOffset } from './poll.ts';
+import { sendJoinGroup, sendSyncGroup } from './requests.ts';
+
+/**
+ * How the Java consumer reacts to each response (AbstractCoordinator's JoinGroupResponseHandler,
+ * SyncGroupResponseHandler, HeartbeatResponseHandler; ConsumerCoordinator's offset handlers).
+ * Coordinator errors are retried after rediscovery, keeping member id and generation (KAFKA-13214).
+ */
+export function handleResponse(ctx: StepContext, c: DraftConsumer, request: InFlightRequest, response: Response): void {
+  switch (response.api) {
+    case 'FindCoordinator':
+      return onFindCoordinator(ctx, c, response);
+    case 'JoinGroup':
+      return onJoinGroup(ctx, c, response);
+    case 'SyncGroup':
+      return onSyncGroup(ctx, c, request, response);
+    case 'Heartbeat':
+      return onHeartbeat(ctx, c, request, response);
+    case 'LeaveGroup':
+      return;
+    case 'OffsetCommit':
+      return onOffsetCommit(ctx, c, request, response);
+    case 'OffsetFetch':
+      return onOffsetFetch(ctx, c, response);
+  }
+}
+
+const FATAL: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'FENCED_INSTANCE_ID',
+  'GROUP_MAX_SIZE_REACHED',
+  'INCONSISTENT_GROUP_PROTOCOL',
+  'INVALID_SESSION_TIMEOUT',
+]);
+
+function isCoordinatorError(error: ErrorCode): boolean {
+  return error === 'COORDINATOR_NOT_AVAILABLE' || error === 'NOT_COORDINATOR';
+}
+
+function onFindCoordinator(ctx: StepContext, c: DraftConsumer, response: FindCoordinatorResponse): void {
+  if (response.errorCode !== 'NONE') {
+    if (c.main === 'findingCoordinator') backOff(ctx, c);
+    return;
+  }
+  c.coordinatorKnown = true;
+  if (c.main === 'findingCoordinator') pollNow(ctx, c);
+}
+
+function onJoinGroup(ctx: StepContext, c: DraftConsumer, response: JoinGroupResponse): void {
+  const error = response.errorCode;
+  if (c.memberState !== 'PREPARING_REBALANCE') return; // we left meanwhile: ignore
+  if (error === 'NONE') return onJoinSucceeded(ctx, c, response);
+  if (FATAL.has(error)) return failConsumer(ctx, c, error);
+  switch (error) {
+    case 'MEMBER_ID_REQUIRED':
+      // KIP-394: rejoin at once with the id the coordinator handed out.
+      c.memberId = response.memberId;
+      sendJoinGroup(ctx, c);
+      return;
+    case 'UNKNOWN_MEMBER_ID':
+      resetGeneration(ctx, c, false, 'JoinGroup: UNKNOWN_MEMBER_ID');
+      return pollNow(ctx, c);
+    case 'ILLEGAL_GENERATION':
+      resetGeneration(ctx, c, true, 'JoinGroup: ILLEGAL_GENERATION');
+      return pollNow(ctx, c);
+    case 'COORDINATOR_LOAD_IN_PROGRESS':
+      c.rejoinNeeded = true;
+      return backOff(ctx, c);
+    default:
+      if (isCoordinatorError(error)) markCoordinatorUnknown(ctx, c, `JoinGroup: ${error}`);
+      c.rejoinNeeded = true;
+      return backOff(ctx, c);
+  }
+}
+
+/** JoinGroup succeeded: the leader runs the assignor; everybody sends SyncGroup. */
+function onJoinSucceeded(ctx: StepContext, c: DraftConsumer, response: JoinGroupResponse): void {
+  c.memberId = response.memberId;
+  c.generationId = response.generationId;
+  c.protocolName = response.protocolName;
+  c.memberState = 'COMPLETING_REBALANCE';
+  c.isLeader = response.leader === response.memberId;
+  c.nextHeartbeatMs = ctx.w.nowMs + c.heartbeatIntervalMs;
+  c.main = 'syncing';
+  if (!c.isLeader || response.skipAssignment) {
+    if (c.isLeader) c.assignmentMetadata = groupTopicsMetadata(c, c.subscription);
+    sendSyncGroup(ctx, c, {}, null);
+    return;
+  }
+  const members = response.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, topics: m.metadata.topics }));
+  const groupTopics = [...new Set(members.flatMap((m) => m.topics))].sort();
+  const partitionCounts = groupTopicsMetadata(c, groupTopics);
+  const assignor = ASSIGNORS[response.protocolName!];
+  const assignment = assignor(members, partitionCounts, ctx.config.mutant);
+  c.assignmentMetadata = partitionCounts;
+  const basis: AssignmentBasis = { generationId: response.generationId, partitionCounts, members };
+  note(ctx, c.id, `leader assigns with ${response.protocolName}: ${renderAssignment(assignment)}`);
+  sendSyncGroup(ctx, c, assignment, basis);
+}
+
+function groupTopicsMetadata(c: DraftConsumer, topics: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const topic of topics) if (topic in c.metadata) counts[topic] = c.metadata[topic];
+  return counts;
+}
+
+function renderAssignment(assignment: Record<string, readonly TopicPartition[]>): string {
+  return Object.entries(assignment)
+    .map(([memberId, partitions]) => `${memberId}=[${partitions.join(',')}]`)
+    .join(' ');
+}
+
+function onSyncGroup(ctx: StepContext, c: DraftConsumer, request: InFlightRequest, response: SyncGroupResponse): void {
+  const error = response.errorCode;
+  if (c.memberState !== 'COMPLETING_REBALANCE' || c.generationId !== request.generationId) return;
+  if (error === 'NONE') {
+    c.memberState = 'STABLE';
+    c.assignment = [...response.assignment];
+    const positions = { ...c.positions };
+    for (const p of Object.keys(positions)) if (!c.assignment.includes(p)) delete positions[p];
+    c.positions = positions;
+    note(ctx, c.id, `assigned [${c.assignment.join(', ')}] in generation ${c.generationId}`);
+    if (c.assignment.some((p) => !c.subscription.includes(p.slice(0, p.lastIndexOf('-'))))) {
+      requestRejoin(ctx, c, 'assignment does not match the subscription');
+    }
+    return pollNow(ctx, c);
+  }
+  if (FATAL.has(error)) return failConsumer(ctx, c, error);
+  switch (error) {
+    case 'REBALANCE_IN_PROGRESS':
+      requestRejoin(ctx, c, 'SyncGroup: REBALANCE_IN_PROGRESS');
+      return pollNow(ctx, c);
+    case 'UNKNOWN_MEMBER_ID':
+      resetGeneration(ctx, c, false, 'SyncGroup: UNKNOWN_MEMBER_ID');
+      return pollNow(ctx, c);
+    case 'ILLEGAL_GENERATION':
+      resetGeneration(ctx, c, true, 'SyncGroup: ILLEGAL_GENERATION');
+      return pollNow(ctx, c);
+    default:
+      if (isCoordinatorError(error)) markCoordinatorUnknown(ctx, c, `SyncGroup: ${error}`);
+      c.rejoinNeeded = true;
+      return backOff(ctx, c);
+  }
+}
+
+function onHeartbeat(ctx: StepContext, c: DraftConsumer, request: InFlightRequest, response: HeartbeatResponse): void {
+  const error = response.errorCode;
+  // A response about a generation we already left says nothing about the current one.
+  const generationUnchanged = request.generationId === c.generationId && request.memberId === c.memberId;
+  switch (error) {
+    case 'NONE':
+      return;
+    case 'REBALANCE_IN_PROGRESS':
+      if (isMutant(ctx, 'client-ignores-rebalance-in-progress')) return;
+      if (c.memberState === 'STABLE' && generationUnchanged) requestRejoin(ctx, c, 'Heartbeat: REBALANCE_IN_PROGRESS');
+      return;
+    case 'ILLEGAL_GENERATION':
+      if (generationUnchanged) resetGeneration(ctx, c, true, 'Heartbeat: ILLEGAL_GENERATION');
+      return;
+    case 'UNKNOWN_MEMBER_ID':
+      if (generationUnchanged) resetGeneration(ctx, c, false, 'Heartbeat: UNKNOWN_MEMBER_ID');
+      return;
+    default:
+      if (FATAL.has(error)) return failConsumer(ctx, c, error);
+      if (isCoordinatorError(error)) markCoordinatorUnknown(ctx, c, `Heartbeat: ${error}`);
+  }
+}
+
+function onOffsetCommit(ctx: StepContext, c: DraftConsumer, request: InFlightRequest, response: OffsetCommitResponse): void {
+  const error = response.errorCode;
+  if (error === 'NONE') {
+    c.pendingCommit = null;
+    if (c.main === 'committing') pollNow(ctx, c);
+    return;
+  }
+  if (FATAL.has(error)) return failConsumer(ctx, c, error);
+  if (isCoordinatorError(error) || error === 'COORDINATOR_LOAD_IN_PROGRESS') {
+    // Retriable: commitSync keeps trying with the same offsets.
+    if (error !== 'COORDINATOR_LOAD_IN_PROGRESS') markCoordinatorUnknown(ctx, c, `OffsetCommit: ${error}`);
+    if (c.main === 'committing') backOff(ctx, c);
+    return;
+  }
+  // CommitFailedException / RebalanceInProgressException: the application moves on; the commit is lost.
+  c.pendingCommit = null;
+  const generationUnchanged = request.generationId === c.generationId && request.memberId === c.memberId;
+  if (error === 'REBALANCE_IN_PROGRESS') requestRejoin(ctx, c, 'OffsetCommit: REBALANCE_IN_PROGRESS');
+  else if (error === 'ILLEGAL_GENERATION' && generationUnchanged) resetGeneration(ctx, c, true, 'OffsetCommit: ILLEGAL_GENERATION');
+  else if (error === 'UNKNOWN_MEMBER_ID' && generationUnchanged) resetGeneration(ctx, c, false, 'OffsetCommit: UNKNOWN_MEMBER_ID');
+  if (c.main === 'committing') pollNow(ctx, c);
+}
+
+function onOffsetFetch(ctx: StepContext, c: DraftConsumer, response: OffsetFetchResponse): void {
+  if (c.main !== 'fetchingOffsets') return;
+  if (response.errorCode !== 'NONE') {
+    if (isCoordinatorError(response.errorCode)) markCoordinatorUnknown(ctx, c, `OffsetFetch: ${response.errorCode}`);
+    return backOff(ctx, c);
+  }
+  const positions = { ...c.positions };
+  for (const { partition, committedOffset } of response.offsets) {
+    if (!c.assignment.includes(partition)) continue;
+    // No committed offset: auto.offset.reset decides where to start.
+    positions[partition] =
+      committedOffset >= 0
+        ? committedOffset
+        : ctx.config.client.autoOffsetReset === 'earliest'
+          ? 0
+          : (logEndOffset(ctx, partition) ?? 0);
+  }
+  c.positions = positions;
+  pollNow(ctx, c);
+}

@@ -1,0 +1,128 @@
+import type { GroupRequest } from '../protocol.ts';
+import type { CoordinatorState, ReplyTo } from '../state.ts';
+import type { StepContext } from '../draft.ts';
+import { EMPTY_DURABLE_STATE } from '../records.ts';
+import { acknowledgeFirstAppend, appendRecords } from './append.ts';
+import { completeJoinFuture, joinResponseFor, member, transitionTo } from './group.ts';
+import { handleHeartbeat } from './heartbeat.ts';
+import { handleJoinGroup } from './join.ts';
+import { handleLeaveGroup } from './leave.ts';
+import { completeOffsetCommit, handleOffsetCommit, handleOffsetFetch } from './offsets.ts';
+import { expireMemberHeartbeat, fireJoinTimer, firePendingSyncTimer } from './rebalance.ts';
+import { completeSyncAssignment, handleSyncGroup } from './sync.ts';
+
+export { COORDINATOR_ENDPOINT } from './group.ts';
+
+export function initialCoordinator(): CoordinatorState {
+  return { brokerId: 0, group: null, durable: EMPTY_DURABLE_STATE, log: [], pendingAppends: [] };
+}
+
+/** Handle one group request that has arrived at the coordinator. */
+export function handleRequest(ctx: StepContext, request: GroupRequest, replyTo: ReplyTo): void {
+  switch (request.api) {
+    case 'JoinGroup':
+      return handleJoinGroup(ctx, request, replyTo);
+    case 'SyncGroup':
+      return handleSyncGroup(ctx, request, replyTo);
+    case 'Heartbeat':
+      return handleHeartbeat(ctx, request, replyTo);
+    case 'LeaveGroup':
+      return handleLeaveGroup(ctx, request, replyTo);
+    case 'OffsetCommit':
+      return handleOffsetCommit(ctx, request, replyTo);
+    case 'OffsetFetch':
+      return handleOffsetFetch(ctx, request, replyTo);
+  }
+}
+
+/** A coordinator timer, named for traces. */
+export type CoordinatorTimer =
+  | { readonly kind: 'appendAck' }
+  | { readonly kind: 'join' }
+  | { readonly kind: 'pendingSync' }
+  | { readonly kind: 'heartbeat'; readonly memberId: string };
+
+/** The earliest coordinator timer, ties broken deterministically (appends first, then group timers). */
+export function nextCoordinatorTimer(c: CoordinatorState): { atMs: number; timer: CoordinatorTimer } | null {
+  let best: { atMs: number; timer: CoordinatorTimer } | null = null;
+  const consider = (atMs: number | null, timer: CoordinatorTimer): void => {
+    if (atMs !== null && (best === null || atMs < best.atMs)) best = { atMs, timer };
+  };
+  if (c.pendingAppends.length > 0) consider(c.pendingAppends[0].ackAtMs, { kind: 'appendAck' });
+  const g = c.group;
+  if (g !== null) {
+    consider(g.joinTimer?.atMs ?? null, { kind: 'join' });
+    consider(g.syncTimer?.atMs ?? null, { kind: 'pendingSync' });
+    for (const m of g.members) consider(m.heartbeatDeadlineMs, { kind: 'heartbeat', memberId: m.memberId });
+    for (const p of g.pendingMembers) consider(p.heartbeatDeadlineMs, { kind: 'heartbeat', memberId: p.memberId });
+  }
+  return best;
+}
+
+export function fireCoordinatorTimer(ctx: StepContext, timer: CoordinatorTimer): void {
+  const g = ctx.w.coordinator.group;
+  ctx.effects.push({ kind: 'timer', actor: 'coordinator', timer: timer.kind === 'heartbeat' ? `session ${timer.memberId}` : timer.kind });
+  switch (timer.kind) {
+    case 'appendAck':
+      return onAppendAcknowledged(ctx);
+    case 'join':
+      return fireJoinTimer(ctx, g!);
+    case 'pendingSync':
+      return firePendingSyncTimer(ctx, g!);
+    case 'heartbeat':
+      return expireMemberHeartbeat(ctx, g!, timer.memberId);
+  }
+}
+
+function onAppendAcknowledged(ctx: StepContext): void {
+  const callback = acknowledgeFirstAppend(ctx);
+  switch (callback.kind) {
+    case 'none':
+      return;
+    case 'syncAssignment':
+      return completeSyncAssignment(ctx, callback.generationId, callback.assignment, callback.basis);
+    case 'offsetCommit':
+      return completeOffsetCommit(ctx, callback.replyTo, callback.request);
+    case 'staticReplacement': {
+      const g = ctx.w.coordinator.group;
+      const m = g === null ? undefined : member(g, callback.newMemberId);
+      if (g === null || m === undefined) return;
+      if (callback.apiVersion >= 9) {
+        // KIP-814: a rejoining leader learns it leads but must not compute a new assignment.
+        const isLeader = g.leaderId === m.memberId;
+        completeJoinFuture(ctx, m, { ...joinResponseFor(g, m.memberId), skipAssignment: isLeader });
+      } else {
+        // Older clients are told the previous leader, so they do not reassign.
+        completeJoinFuture(ctx, m, { ...joinResponseFor(g, m.memberId, callback.currentLeader), members: [] });
+      }
+      return;
+    }
+  }
+}
+
+/**
+ * Admin DeleteGroups: only an Empty group can be deleted. A tombstone is written and the group is
+ * gone (Dead); a later JoinGroup creates a new group from generation 0.
+ */
+export function deleteGroup(ctx: StepContext): void {
+  const g = ctx.w.coordinator.group;
+  if (g === null) {
+    ctx.effects.push({ kind: 'note', actor: 'coordinator', text: 'DeleteGroups: GROUP_ID_NOT_FOUND' });
+    return;
+  }
+  if (g.status !== 'Empty') {
+    ctx.effects.push({ kind: 'note', actor: 'coordinator', text: `DeleteGroups: NON_EMPTY_GROUP (${g.status})` });
+    return;
+  }
+  transitionTo(ctx, g, 'Dead');
+  // DeleteGroups removes the group's offsets too: one tombstone per partition, then the group's.
+  const offsetTombstones = Object.keys(ctx.w.coordinator.durable.offsets).map((partition) => ({
+    type: 'OffsetCommit' as const,
+    groupId: g.groupId,
+    partition,
+    value: null,
+  }));
+  appendRecords(ctx, [...offsetTombstones, { type: 'GroupMetadata', groupId: g.groupId, value: null }], { kind: 'none' });
+  ctx.w.coordinator.group = null;
+  ctx.w.ghost.groupIncarnation += 1;
+}

@@ -1,0 +1,80 @@
+import type { OffsetCommitRequest, OffsetFetchRequest } from '../protocol.ts';
+import type { GroupRecord } from '../records.ts';
+import type { ReplyTo } from '../state.ts';
+import type { ErrorCode } from '../types.ts';
+import { type StepContext, isMutant } from '../draft.ts';
+import { appendRecords } from './append.ts';
+import { reply, validateMember } from './group.ts';
+
+/**
+ * OffsetCommit and OffsetFetch for a classic group (§1.6, §4.1; ClassicGroup.validateOffsetCommit,
+ * OffsetMetadataManager). Fencing is by generation only: the classic coordinator never checks that
+ * the committing member owns the partition. An accepted commit is answered once its records are
+ * acknowledged.
+ */
+export function handleOffsetCommit(ctx: StepContext, request: OffsetCommitRequest, replyTo: ReplyTo): void {
+  const errorCode = offsetCommitError(ctx, request);
+  const partitions = request.offsets.map((o) => o.partition);
+  if (errorCode !== null) {
+    reply(ctx, replyTo, { api: 'OffsetCommit', errorCode, partitions });
+    answered(ctx, request, errorCode);
+    return;
+  }
+  const records: GroupRecord[] = request.offsets.map((o) => ({
+    type: 'OffsetCommit',
+    groupId: request.groupId,
+    partition: o.partition,
+    value: { offset: o.committedOffset, commitTimestamp: ctx.w.nowMs },
+  }));
+  appendRecords(ctx, records, { kind: 'offsetCommit', replyTo, partitions, request });
+}
+
+/** The commit's records were acknowledged: answer NONE. */
+export function completeOffsetCommit(ctx: StepContext, replyTo: ReplyTo, request: OffsetCommitRequest): void {
+  reply(ctx, replyTo, { api: 'OffsetCommit', errorCode: 'NONE', partitions: request.offsets.map((o) => o.partition) });
+  answered(ctx, request, 'NONE');
+}
+
+function answered(ctx: StepContext, request: OffsetCommitRequest, errorCode: ErrorCode): void {
+  ctx.effects.push({
+    kind: 'answer',
+    api: 'OffsetCommit',
+    memberId: request.memberId,
+    groupInstanceId: request.groupInstanceId,
+    generationId: request.generationId,
+    errorCode,
+  });
+}
+
+function offsetCommitError(ctx: StepContext, request: OffsetCommitRequest): ErrorCode | null {
+  const g = ctx.w.coordinator.group;
+  if (g === null) {
+    // A "simple" commit (generation < 0) would create a simple group (§4.1); v9+ otherwise GROUP_ID_NOT_FOUND.
+    return request.generationId < 0 ? null : 'ILLEGAL_GENERATION';
+  }
+  if (g.status === 'Dead') return 'COORDINATOR_NOT_AVAILABLE';
+  // Since KAFKA-14201 a generation < 0 commit to an Empty group ignores member and instance ids.
+  if (request.generationId < 0 && g.status === 'Empty') return null;
+  if (request.generationId >= 0 || request.memberId !== '' || request.groupInstanceId !== null) {
+    const invalid = validateMember(g, request.memberId, request.groupInstanceId);
+    if (invalid !== null) return invalid;
+    if (request.generationId !== g.generationId && !isMutant(ctx, 'commit-skips-generation-check')) {
+      return 'ILLEGAL_GENERATION';
+    }
+  } else if (g.status !== 'Empty') {
+    return 'UNKNOWN_MEMBER_ID';
+  }
+  // The member knows the new generation from its JoinGroup response but the group has not synced.
+  if (g.status === 'CompletingRebalance') return 'REBALANCE_IN_PROGRESS';
+  return null;
+}
+
+/** OffsetFetch reads acknowledged (durable) offsets; -1 when none (§4.2). */
+export function handleOffsetFetch(ctx: StepContext, request: OffsetFetchRequest, replyTo: ReplyTo): void {
+  const offsets = request.partitions.map((partition) => ({
+    partition,
+    committedOffset: ctx.w.coordinator.durable.offsets[partition]?.offset ?? -1,
+  }));
+  reply(ctx, replyTo, { api: 'OffsetFetch', errorCode: 'NONE', offsets });
+  ctx.effects.push({ kind: 'answer', api: 'OffsetFetch', memberId: '', groupInstanceId: null, generationId: -1, errorCode: 'NONE' });
+}

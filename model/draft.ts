@@ -1,0 +1,116 @@
+import type { ModelConfig } from './config.ts';
+import type { Effect } from './events.ts';
+import type { Request, Response } from './protocol.ts';
+import type {
+  ClassicGroup,
+  ClassicGroupMember,
+  ConsumerState,
+  CoordinatorState,
+  Endpoint,
+  Ghost,
+  Message,
+  TopicState,
+  World,
+} from './state.ts';
+
+/**
+ * A step works on a private draft of the world so handlers can read like Kafka's imperative code
+ * while `step` stays pure: `draftOf` copies every container a handler may change; nested arrays
+ * and records inside them are treated as values and replaced, never mutated in place.
+ */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export type DraftMember = Mutable<ClassicGroupMember>;
+export interface DraftGroup extends Mutable<Omit<ClassicGroup, 'members'>> {
+  members: DraftMember[];
+}
+export interface DraftCoordinator extends Mutable<Omit<CoordinatorState, 'group'>> {
+  group: DraftGroup | null;
+}
+export type DraftConsumer = Mutable<ConsumerState>;
+
+export interface DraftWorld {
+  nowMs: number;
+  nextId: number;
+  topics: Record<string, TopicState>;
+  coordinator: DraftCoordinator;
+  consumers: Record<string, DraftConsumer>;
+  channels: Record<string, Message[]>;
+  ghost: Mutable<Ghost>;
+}
+
+export function draftGroup(group: ClassicGroup): DraftGroup {
+  return { ...group, members: group.members.map((m) => ({ ...m })) };
+}
+
+export function draftOf(world: World): DraftWorld {
+  const consumers: Record<string, DraftConsumer> = {};
+  for (const id of Object.keys(world.consumers)) consumers[id] = { ...world.consumers[id] };
+  const channels: Record<string, Message[]> = {};
+  for (const key of Object.keys(world.channels)) channels[key] = [...world.channels[key]];
+  const c = world.coordinator;
+  return {
+    nowMs: world.nowMs,
+    nextId: world.nextId,
+    topics: { ...world.topics },
+    coordinator: { ...c, group: c.group === null ? null : draftGroup(c.group), pendingAppends: [...c.pendingAppends] },
+    consumers,
+    channels,
+    ghost: { ...world.ghost },
+  };
+}
+
+/**
+ * What every handler gets: the draft, the config, and the effect list it appends to.
+ */
+export interface StepContext {
+  readonly w: DraftWorld;
+  readonly config: ModelConfig;
+  readonly effects: Effect[];
+}
+
+export function isMutant(ctx: StepContext, name: string): boolean {
+  return ctx.config.mutant === name;
+}
+
+export function nextId(ctx: StepContext): number {
+  ctx.w.nextId += 1;
+  return ctx.w.nextId;
+}
+
+export function note(ctx: StepContext, actor: string, text: string): void {
+  ctx.effects.push({ kind: 'note', actor, text });
+}
+
+export function channelKey(from: Endpoint, to: Endpoint): string {
+  return `${from}>${to}`;
+}
+
+/**
+ * Put a message on the from->to connection. Delivery is FIFO per connection (Kafka processes a
+ * connection's requests in order and answers in order), so a message never overtakes the one
+ * before it; messages of different connections may arrive in any order.
+ */
+export function send(
+  ctx: StepContext,
+  from: Endpoint,
+  to: Endpoint,
+  connection: number,
+  correlationId: number,
+  body: Request | Response,
+): void {
+  const key = channelKey(from, to);
+  const channel = ctx.w.channels[key] ?? [];
+  const last = channel.length > 0 ? channel[channel.length - 1].deliverAtMs : 0;
+  const message: Message = {
+    id: nextId(ctx),
+    from,
+    to,
+    connection,
+    correlationId,
+    deliverAtMs: Math.max(ctx.w.nowMs + ctx.config.networkLatencyMs, last),
+    body,
+  };
+  ctx.w.channels[key] = [...channel, message];
+  ctx.effects.push({ kind: 'send', message });
+}

@@ -1,0 +1,212 @@
+import type { ModelConfig } from './config.ts';
+import type { Effect, HistoryEvent, StepEvent } from './events.ts';
+import { PERTURBATIONS } from './events.ts';
+import type { FindCoordinatorRequest, GroupRequest, Response } from './protocol.ts';
+import type { Message, World } from './state.ts';
+import { parseTp } from './types.ts';
+import { type DraftWorld, type StepContext, channelKey, draftOf, note, send } from './draft.ts';
+import {
+  COORDINATOR_ENDPOINT,
+  type CoordinatorTimer,
+  deleteGroup,
+  fireCoordinatorTimer,
+  handleRequest,
+  initialCoordinator,
+  nextCoordinatorTimer,
+} from './coordinator/index.ts';
+import { closeConsumer, crashConsumer, newConsumer, restartConsumer } from './consumer/lifecycle.ts';
+import { handleResponse } from './consumer/responses.ts';
+import { type ConsumerTimer, fireConsumerTimer, nextConsumerTimer } from './consumer/timers.ts';
+
+/**
+ * The model's single entry point: `step(world, event, config) -> { world, effects }`.
+ * Pure and deterministic: no I/O, no clock but `world.nowMs`, no randomness. Time moves only by
+ * Tick events, each of which fires exactly one due timer or delivers exactly one message.
+ */
+export function step(world: World, event: StepEvent, config: ModelConfig): { world: World; effects: Effect[] } {
+  const ctx: StepContext = { w: draftOf(world), config, effects: [] };
+  if (event.type === 'Tick') tick(ctx, event.untilMs);
+  else applyHistoryEvent(ctx, event);
+  ctx.w.ghost.steps += 1;
+  if (event.type !== 'Tick' && PERTURBATIONS.has(event.type)) ctx.w.ghost.perturbations += 1;
+  return { world: ctx.w as World, effects: ctx.effects };
+}
+
+export function initialWorld(config: ModelConfig): World {
+  const topics: Record<string, { partitions: number; logEndOffsets: number[] }> = {};
+  for (const [topic, partitions] of Object.entries(config.initialTopics)) {
+    topics[topic] = { partitions, logEndOffsets: Array.from({ length: partitions }, () => config.initialRecordsPerPartition) };
+  }
+  return {
+    nowMs: 0,
+    nextId: 0,
+    topics,
+    coordinator: initialCoordinator(),
+    consumers: {},
+    channels: {},
+    ghost: { groupIncarnation: 0, perturbations: 0, steps: 0 },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time: the next due thing
+// ---------------------------------------------------------------------------------------------
+
+export type Due =
+  | { readonly atMs: number; readonly kind: 'deliver'; readonly channel: string }
+  | { readonly atMs: number; readonly kind: 'coordinatorTimer'; readonly timer: CoordinatorTimer }
+  | { readonly atMs: number; readonly kind: 'consumerTimer'; readonly consumer: string; readonly timer: ConsumerTimer };
+
+/**
+ * The earliest due timer or message. Ties: deliveries first (by channel name), then the
+ * coordinator, then consumers in id order — any fixed order would do; this one is Kafka-neutral.
+ */
+export function nextDue(world: World): Due | null {
+  let best: Due | null = null;
+  const consider = (due: Due): void => {
+    if (best === null || due.atMs < best.atMs) best = due;
+  };
+  for (const key of Object.keys(world.channels).sort()) {
+    const head = world.channels[key][0];
+    if (head === undefined) continue;
+    // A frozen process reads nothing from its socket until it thaws.
+    const receiver = world.consumers[head.to];
+    const thawsAt = receiver?.pausedUntilMs ?? 0;
+    consider({ atMs: Math.max(head.deliverAtMs, thawsAt), kind: 'deliver', channel: key });
+  }
+  const coordinatorTimer = nextCoordinatorTimer(world.coordinator);
+  if (coordinatorTimer !== null) consider({ atMs: coordinatorTimer.atMs, kind: 'coordinatorTimer', timer: coordinatorTimer.timer });
+  for (const id of Object.keys(world.consumers)) {
+    const t = nextConsumerTimer(world.consumers[id]);
+    if (t !== null) consider({ atMs: t.atMs, kind: 'consumerTimer', consumer: id, timer: t.timer });
+  }
+  return best;
+}
+
+function tick(ctx: StepContext, untilMs: number): void {
+  const due = nextDue(ctx.w as World);
+  if (due === null || due.atMs > untilMs) {
+    ctx.w.nowMs = Math.max(ctx.w.nowMs, untilMs);
+    return;
+  }
+  ctx.w.nowMs = Math.max(ctx.w.nowMs, due.atMs);
+  switch (due.kind) {
+    case 'deliver':
+      return deliver(ctx, due.channel);
+    case 'coordinatorTimer':
+      return fireCoordinatorTimer(ctx, due.timer);
+    case 'consumerTimer':
+      return fireConsumerTimer(ctx, ctx.w.consumers[due.consumer], due.timer);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The network
+// ---------------------------------------------------------------------------------------------
+
+function deliver(ctx: StepContext, key: string): void {
+  const [message, ...rest] = ctx.w.channels[key];
+  ctx.w.channels[key] = rest;
+  if (message.to === COORDINATOR_ENDPOINT) return deliverToBroker(ctx, message);
+  const c = ctx.w.consumers[message.to];
+  const response = message.body as Response;
+  if (c === undefined || c.process !== 'running') {
+    ctx.effects.push({ kind: 'discard', message, reason: `${message.to} is not running` });
+    return;
+  }
+  const request = c.inFlight.find((r) => r.correlationId === message.correlationId && r.connection === message.connection);
+  if (request === undefined) {
+    ctx.effects.push({ kind: 'discard', message, reason: 'no request waits for it (connection closed or request abandoned)' });
+    return;
+  }
+  ctx.effects.push({ kind: 'deliver', message });
+  c.inFlight = c.inFlight.filter((r) => r !== request);
+  handleResponse(ctx, c, request, response);
+}
+
+function deliverToBroker(ctx: StepContext, message: Message): void {
+  ctx.effects.push({ kind: 'deliver', message });
+  const replyTo = { consumer: message.from, connection: message.connection, correlationId: message.correlationId };
+  if (message.body.api === 'FindCoordinator') {
+    const request = message.body as FindCoordinatorRequest;
+    send(ctx, COORDINATOR_ENDPOINT, message.from, message.connection, message.correlationId, {
+      api: 'FindCoordinator',
+      errorCode: request.keyType === 'group' ? 'NONE' : 'COORDINATOR_NOT_AVAILABLE',
+      nodeId: ctx.w.coordinator.brokerId,
+    });
+    return;
+  }
+  handleRequest(ctx, message.body as GroupRequest, replyTo);
+}
+
+// ---------------------------------------------------------------------------------------------
+// History events
+// ---------------------------------------------------------------------------------------------
+
+function applyHistoryEvent(ctx: StepContext, event: HistoryEvent): void {
+  const w: DraftWorld = ctx.w;
+  switch (event.type) {
+    case 'StartConsumer':
+      w.consumers[event.consumer] = { ...newConsumer(ctx, event) };
+      return;
+    case 'CloseConsumer':
+      return closeConsumer(ctx, w.consumers[event.consumer]);
+    case 'CrashConsumer':
+      return crashConsumer(ctx, w.consumers[event.consumer]);
+    case 'RestartConsumer':
+      return restartConsumer(ctx, w.consumers[event.consumer]);
+    case 'StallConsumer': {
+      const c = w.consumers[event.consumer];
+      c.stalledUntilMs = Math.max(c.stalledUntilMs ?? 0, w.nowMs + event.durationMs);
+      return;
+    }
+    case 'PauseConsumer': {
+      const c = w.consumers[event.consumer];
+      c.pausedUntilMs = Math.max(c.pausedUntilMs ?? 0, w.nowMs + event.durationMs);
+      return;
+    }
+    case 'ChangeSubscription':
+      // KafkaConsumer.subscribe(): takes effect at the next poll, which rejoins.
+      w.consumers[event.consumer].subscription = event.subscription;
+      return;
+    case 'CreateTopic':
+      w.topics[event.topic] = { partitions: event.partitions, logEndOffsets: Array.from({ length: event.partitions }, () => 0) };
+      return;
+    case 'DeleteTopic':
+      delete w.topics[event.topic];
+      return;
+    case 'AddPartitions': {
+      const t = w.topics[event.topic];
+      const extra = Array.from({ length: event.partitions - t.partitions }, () => 0);
+      w.topics[event.topic] = { partitions: event.partitions, logEndOffsets: [...t.logEndOffsets, ...extra] };
+      return;
+    }
+    case 'Produce': {
+      const { topic, partition } = parseTp(event.partition);
+      const t = w.topics[topic];
+      if (t === undefined || partition >= t.partitions) return note(ctx, 'producer', `${event.partition} does not exist`);
+      const logEndOffsets = [...t.logEndOffsets];
+      logEndOffsets[partition] += event.count;
+      w.topics[topic] = { ...t, logEndOffsets };
+      return;
+    }
+    case 'DelayMessages': {
+      const key = event.direction === 'request' ? channelKey(event.consumer, COORDINATOR_ENDPOINT) : channelKey(COORDINATOR_ENDPOINT, event.consumer);
+      w.channels[key] = (w.channels[key] ?? []).map((m) => ({ ...m, deliverAtMs: m.deliverAtMs + event.delayMs }));
+      return;
+    }
+    case 'DropMessage': {
+      const key = event.direction === 'request' ? channelKey(event.consumer, COORDINATOR_ENDPOINT) : channelKey(COORDINATOR_ENDPOINT, event.consumer);
+      const [lost, ...rest] = w.channels[key] ?? [];
+      if (lost === undefined) return note(ctx, 'network', `nothing in flight on ${key}`);
+      ctx.effects.push({ kind: 'discard', message: lost, reason: 'lost by the network' });
+      w.channels[key] = rest;
+      return;
+    }
+    case 'DeleteGroup':
+      return deleteGroup(ctx);
+    case 'AdvanceTime':
+      // Time passes one due timer or message at a time: the runner expands AdvanceTime into Ticks.
+      throw new Error('step() takes Tick events; expand AdvanceTime with advanceTime() (model/run.ts)');
+  }
+}
