@@ -1,5 +1,56 @@
-// PLACEHOLDER: the invariant registry (filled in by the model author).
-import type { Invariant } from './types.ts';
-export type { Invariant } from './types.ts';
-export declare const INVARIANTS: readonly Invariant[];
-export declare function invariantByName(name: string): Invariant | undefined;
+import type { ActionProperty, Invariant, LivenessProperty, StateInvariant } from './types.ts';
+import { FencedMemberGetsNoSuccess, GenerationNeverDecreases } from './actions.ts';
+import { NoDoubleClientAssignment, NoZombieOwnership } from './client.ts';
+import {
+  AssignedOnlyToSubscribers,
+  InstanceIdMapsToOneMember,
+  LeaderIsMember,
+  NoDoublePartitionOwnership,
+  StableImpliesFullAssignment,
+} from './coordinator.ts';
+import { EventuallyStable } from './liveness.ts';
+
+export type { ActionProperty, Invariant, LivenessProperty, StateInvariant } from './types.ts';
+
+/** Every invariant, in the order they are checked and listed: state, action, liveness. */
+export const INVARIANTS: readonly Invariant[] = [
+  NoDoublePartitionOwnership,
+  AssignedOnlyToSubscribers,
+  StableImpliesFullAssignment,
+  LeaderIsMember,
+  InstanceIdMapsToOneMember,
+  NoDoubleClientAssignment,
+  NoZombieOwnership,
+  GenerationNeverDecreases,
+  FencedMemberGetsNoSuccess,
+  EventuallyStable,
+];
+
+export function invariantByName(name: string): Invariant | undefined {
+  return INVARIANTS.find((i) => i.name === name);
+}
+
+export interface SelectedInvariants {
+  readonly all: readonly Invariant[];
+  readonly states: readonly StateInvariant[];
+  readonly actions: readonly ActionProperty[];
+  readonly liveness: LivenessProperty | null;
+}
+
+/** The named invariants, or by default every one Kafka promises (anomaly detectors excluded). */
+export function selectInvariants(names?: readonly string[]): SelectedInvariants {
+  const all =
+    names === undefined
+      ? INVARIANTS.filter((i) => i.promise)
+      : names.map((name) => {
+          const found = invariantByName(name);
+          if (found === undefined) throw new Error(`unknown invariant ${name}`);
+          return found;
+        });
+  return {
+    all,
+    states: all.filter((i): i is StateInvariant => i.kind === 'state'),
+    actions: all.filter((i): i is ActionProperty => i.kind === 'action'),
+    liveness: all.find((i): i is LivenessProperty => i.kind === 'liveness') ?? null,
+  };
+}

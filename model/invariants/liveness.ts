@@ -1,0 +1,63 @@
+import type { LivenessProperty } from './types.ts';
+import { VALID, parseTp, tp, violated } from '../types.ts';
+
+/**
+ * Liveness, judged by the runner after the perturbations stop and time advances fairly.
+ */
+export const EventuallyStable: LivenessProperty = {
+  name: 'EventuallyStable',
+  kind: 'liveness',
+  view: 'liveness',
+  promise: true,
+  doc:
+    'Once faults stop and time advances fairly, the group converges within a bound: every running consumer ' +
+    'is a Stable member of the current generation, the coordinator holds no other members, each consumer ' +
+    "believes exactly the assignment the coordinator holds for it, and every partition of every topic a " +
+    'consumer subscribes to (as the cluster has it now) is assigned. With no running consumer the group is Empty.',
+  ref: 'Vanlightly/kafka-tlaplus EventuallyConverges; kafka-semantics.md §7 I6',
+  converged(world) {
+    const g = world.coordinator.group;
+    const running = Object.values(world.consumers).filter((c) => c.process === 'running');
+    if (running.length === 0) {
+      if (g === null || (g.status === 'Empty' && g.members.length === 0)) return VALID;
+      return violated(`no consumer runs but the group is ${g.status} with ${g.members.length} members`, {
+        status: g.status,
+        members: g.members.map((m) => m.memberId),
+      });
+    }
+    if (g === null || g.status !== 'Stable') return violated(`group is ${g?.status ?? 'absent'}`, { status: g?.status ?? null });
+    const runningIds = running.map((c) => c.memberId);
+    const strangers = g.members.filter((m) => !runningIds.includes(m.memberId)).map((m) => m.memberId);
+    if (strangers.length > 0) return violated(`members without a running consumer: ${strangers.join(', ')}`, { strangers });
+    for (const c of running) {
+      const m = g.members.find((x) => x.memberId === c.memberId);
+      if (m === undefined || c.memberState !== 'STABLE' || c.generationId !== g.generationId) {
+        return violated(`${c.id} is not a Stable member of generation ${g.generationId}`, {
+          consumer: c.id,
+          memberId: c.memberId,
+          memberState: c.memberState,
+          generationId: c.generationId,
+        });
+      }
+      const held = [...m.assignment].sort().join(',');
+      if ([...c.assignment].sort().join(',') !== held) {
+        return violated(`${c.id} believes [${c.assignment.join(', ')}] but the coordinator holds [${held}]`, { consumer: c.id });
+      }
+      const topics = m.protocols[0]?.metadata.topics ?? [];
+      if ([...topics].sort().join(',') !== [...c.subscription].sort().join(',')) {
+        return violated(`${c.id} subscribes to [${c.subscription.join(', ')}] but its member metadata says [${topics.join(', ')}]`, { consumer: c.id });
+      }
+    }
+    const assigned = new Set(g.members.flatMap((m) => m.assignment));
+    const subscribed = new Set(running.flatMap((c) => c.subscription));
+    const unassigned: string[] = [];
+    for (const topic of [...subscribed].sort()) {
+      const partitions = world.topics[topic]?.partitions ?? 0;
+      for (let i = 0; i < partitions; i++) if (!assigned.has(tp(topic, i))) unassigned.push(tp(topic, i));
+    }
+    if (unassigned.length > 0) return violated(`unassigned: ${unassigned.join(', ')}`, { unassigned });
+    const stale = [...assigned].filter((p) => !(parseTp(p).partition < (world.topics[parseTp(p).topic]?.partitions ?? 0)));
+    if (stale.length > 0) return violated(`assigned partitions that no longer exist: ${stale.join(', ')}`, { stale });
+    return VALID;
+  },
+};
