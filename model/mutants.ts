@@ -1,4 +1,9 @@
-// PLACEHOLDER: the mutant registry (filled in by the model author).
+/**
+ * Mutants: deliberately broken model variants, selected by `config.mutant`. Every invariant has
+ * at least one, and the suite must catch each from random generation — an invariant that no
+ * mutant violates is unproven. The faulty line sits where the faithful rule lives, behind
+ * `isMutant(ctx, name)` (model/draft.ts) or the assignor's `mutant` argument.
+ */
 export interface MutantInfo {
   /** e.g. "range-overlap"; bug-zoo mutants are named after their JIRA id. */
   readonly name: string;
@@ -7,5 +12,66 @@ export interface MutantInfo {
   /** The invariant the suite must catch it with. */
   readonly caughtBy: string;
 }
-export declare const MUTANTS: readonly MutantInfo[];
-export declare function mutantByName(name: string): MutantInfo | undefined;
+
+export const MUTANTS: readonly MutantInfo[] = [
+  {
+    name: 'range-overlap',
+    description: 'RangeAssignor forgets the remainder term in a range start, so consecutive members share a partition.',
+    caughtBy: 'NoDoublePartitionOwnership',
+  },
+  {
+    name: 'roundrobin-ignores-subscription',
+    description: 'RoundRobinAssignor hands partitions to the next member even when it is not subscribed to the topic.',
+    caughtBy: 'AssignedOnlyToSubscribers',
+  },
+  {
+    name: 'range-drops-remainder',
+    description: 'RangeAssignor gives every member P/C partitions and assigns the remainder to nobody.',
+    caughtBy: 'StableImpliesFullAssignment',
+  },
+  {
+    name: 'KAFKA-9801',
+    description:
+      'A static member rejoining during CompletingRebalance does not trigger a rebalance, so the leader assigns to its old member id and the new id gets nothing (fixed in 2.5.0).',
+    caughtBy: 'StableImpliesFullAssignment',
+  },
+  {
+    name: 'leader-not-reelected',
+    description: 'When the leader leaves or expires, the group keeps its member id as leader.',
+    caughtBy: 'LeaderIsMember',
+  },
+  {
+    name: 'static-replace-keeps-old-member',
+    description: 'Replacing a static member adds the new member id without removing the old one.',
+    caughtBy: 'InstanceIdMapsToOneMember',
+  },
+  {
+    name: 'generation-reset-on-empty',
+    description: 'A join phase that ends with no members resets the generation to 0 instead of incrementing it.',
+    caughtBy: 'GenerationNeverDecreases',
+  },
+  {
+    name: 'heartbeat-skips-generation-check',
+    description: 'Heartbeat does not compare the generation, so a member of an old generation gets NONE.',
+    caughtBy: 'FencedMemberGetsNoSuccess',
+  },
+  {
+    name: 'commit-skips-generation-check',
+    description: 'OffsetCommit does not compare the generation, so a member of an old generation can commit.',
+    caughtBy: 'FencedMemberGetsNoSuccess',
+  },
+  {
+    name: 'client-keeps-partitions-on-rejoin',
+    description: 'The eager consumer skips onJoinPrepare and keeps its partitions while it rejoins (cf. KAFKA-12983).',
+    caughtBy: 'NoDoubleClientAssignment',
+  },
+  {
+    name: 'client-ignores-rebalance-in-progress',
+    description: 'The consumer ignores REBALANCE_IN_PROGRESS in heartbeat responses, so it never rejoins a rebalance.',
+    caughtBy: 'EventuallyStable',
+  },
+];
+
+export function mutantByName(name: string): MutantInfo | undefined {
+  return MUTANTS.find((m) => m.name === name);
+}

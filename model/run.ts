@@ -23,7 +23,7 @@ export interface RunOptions {
 
 export interface Violation {
   readonly invariant: string;
-  readonly kind: 'safety' | 'liveness';
+  readonly kind: 'safety' | 'liveness' | 'crash';
   /** 1-based model step at which the violation was observed. */
   readonly step: number;
   /** Index into the resolved history of the event during which it happened (-1: quiescence phase). */
@@ -56,6 +56,9 @@ export interface RunResult {
   readonly convergenceMs: number | null;
   readonly finalWorld: World;
 }
+
+/** The pseudo-invariant a violation names when the model itself threw. */
+export const MODEL_CRASH = 'ModelCrash';
 
 /** A limit on everything: one AdvanceTime may not take more model steps than this. */
 const MAX_STEPS_PER_ADVANCE = 200_000;
@@ -122,7 +125,16 @@ class Runner {
 
   stepOnce(event: StepEvent): boolean {
     const prev = this.world;
-    const { world, effects } = step(prev, event, this.config);
+    let outcome: ReturnType<typeof step>;
+    try {
+      outcome = step(prev, event, this.config);
+    } catch (error) {
+      // The model threw (Kafka would throw IllegalStateException): a finding of its own class.
+      this.steps += 1;
+      const message = error instanceof Error ? error.message : String(error);
+      return this.fail(MODEL_CRASH, 'crash', message, { event, nowMs: prev.nowMs });
+    }
+    const { world, effects } = outcome;
     this.world = world;
     this.steps += 1;
     this.trace?.push({ step: this.steps, eventIndex: this.eventIndex, event, nowMs: world.nowMs, effects, world });
@@ -175,8 +187,8 @@ class Runner {
       last.verdict = liveness.converged(this.world, this.config);
       converged = last.verdict.valid;
     }
-    if (converged) return this.world.nowMs - startMs;
     const verdict = last.verdict;
+    if (converged || verdict.valid) return this.world.nowMs - startMs;
     this.fail(liveness.name, 'liveness', `not converged ${deadlineMs - healedMs}ms after the last fault healed: ${verdict.message}`, {
       ...verdict.witness,
       boundMs: deadlineMs - healedMs,

@@ -1,7 +1,14 @@
-// PLACEHOLDER: the fuzz driver API (filled in by the model author). The CLI codes against these types.
+import fc from 'fast-check';
 import type { ModelConfig } from '../model/config.ts';
 import type { Intent } from '../model/intents.ts';
-import type { RunResult } from '../model/run.ts';
+import { type RunResult, runIntents } from '../model/run.ts';
+import { historyArbitrary } from './arbitraries.ts';
+
+/**
+ * The fuzz driver: fast-check generates histories, the runner checks every invariant after every
+ * step, and a failing history is shrunk by fast-check and re-run with its trace recorded.
+ * Deterministic for a given seed and run count; with a time limit, the number of runs varies.
+ */
 
 export interface FuzzOptions {
   readonly config: ModelConfig;
@@ -50,4 +57,74 @@ export interface FuzzOutcome {
   readonly failure: FuzzFailure | null;
 }
 
-export declare function fuzz(options: FuzzOptions): FuzzOutcome;
+export const DEFAULT_MAX_EVENTS = 40;
+
+export function fuzz(options: FuzzOptions): FuzzOutcome {
+  const started = Date.now();
+  const checks: Record<string, number> = {};
+  const eventCounts: Record<string, number> = {};
+  const convergence: number[] = [];
+  let runs = 0;
+  let steps = 0;
+  let shrinking = false;
+  let lastProgress = started;
+  const progressEvery = options.progressEveryMs ?? 1000;
+  const report = (): void =>
+    options.onProgress?.({ runs, steps, elapsedMs: Date.now() - started, shrinking });
+
+  const property = fc.property(historyArbitrary(options.config, options), (intents) => {
+    const result = runIntents(options.config, intents, { invariants: options.invariants });
+    steps += result.steps;
+    if (!shrinking) {
+      runs += 1;
+      for (const [name, n] of Object.entries(result.checks)) checks[name] = (checks[name] ?? 0) + n;
+      for (const [type, n] of Object.entries(result.eventCounts)) eventCounts[type] = (eventCounts[type] ?? 0) + n;
+      if (result.convergenceMs !== null) convergence.push(result.convergenceMs);
+    }
+    if (options.onProgress !== undefined && Date.now() - lastProgress >= progressEvery) {
+      lastProgress = Date.now();
+      report();
+    }
+    if (result.violation !== null) {
+      shrinking = true;
+      return false;
+    }
+    return true;
+  });
+
+  const details = fc.check(property, {
+    seed: options.seed,
+    numRuns: options.numRuns ?? (options.timeLimitMs !== undefined ? 1_000_000_000 : 100),
+    interruptAfterTimeLimit: options.timeLimitMs,
+    markInterruptAsFailure: false,
+    endOnFailure: false,
+  });
+
+  let failure: FuzzFailure | null = null;
+  if (details.failed && details.counterexample !== null) {
+    const [intents] = details.counterexample;
+    failure = {
+      seed: details.seed,
+      path: details.counterexamplePath ?? '',
+      shrinks: details.numShrinks,
+      intents,
+      result: runIntents(options.config, intents, { invariants: options.invariants, recordTrace: true }),
+    };
+  } else if (details.failed) {
+    throw new Error(`fast-check failed without a counterexample: ${String(details.errorInstance)}`);
+  }
+  report();
+  convergence.sort((a, b) => a - b);
+  return {
+    runs,
+    steps,
+    elapsedMs: Date.now() - started,
+    checks,
+    eventCounts,
+    convergenceMs:
+      convergence.length === 0
+        ? null
+        : { max: convergence[convergence.length - 1], median: convergence[Math.floor(convergence.length / 2)], runs: convergence.length },
+    failure,
+  };
+}

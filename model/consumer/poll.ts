@@ -79,7 +79,7 @@ function rejoinNeededOrPending(ctx: StepContext, c: DraftConsumer): boolean {
   }
   if (c.isLeader && c.assignmentMetadata !== null) {
     for (const [topic, partitions] of Object.entries(c.assignmentMetadata)) {
-      if (c.metadata[topic] !== partitions) {
+      if ((c.metadata[topic] ?? 0) !== partitions) {
         note(ctx, c.id, `metadata of ${topic} changed since the assignment: rejoin`);
         return true;
       }

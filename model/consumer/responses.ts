@@ -97,7 +97,7 @@ function onJoinSucceeded(ctx: StepContext, c: DraftConsumer, response: JoinGroup
   c.nextHeartbeatMs = ctx.w.nowMs + c.heartbeatIntervalMs;
   c.main = 'syncing';
   if (!c.isLeader || response.skipAssignment) {
-    if (c.isLeader) c.assignmentMetadata = groupTopicsMetadata(c, c.subscription);
+    if (c.isLeader) c.assignmentMetadata = metadataSnapshotOf(c, c.subscription);
     sendSyncGroup(ctx, c, {}, null);
     return;
   }
@@ -106,7 +106,7 @@ function onJoinSucceeded(ctx: StepContext, c: DraftConsumer, response: JoinGroup
   const partitionCounts = groupTopicsMetadata(c, groupTopics);
   const assignor = ASSIGNORS[response.protocolName!];
   const assignment = assignor(members, partitionCounts, ctx.config.mutant);
-  c.assignmentMetadata = partitionCounts;
+  c.assignmentMetadata = metadataSnapshotOf(c, groupTopics);
   const basis: AssignmentBasis = { generationId: response.generationId, partitionCounts, members };
   note(ctx, c.id, `leader assigns with ${response.protocolName}: ${renderAssignment(assignment)}`);
   sendSyncGroup(ctx, c, assignment, basis);
@@ -116,6 +116,14 @@ function groupTopicsMetadata(c: DraftConsumer, topics: readonly string[]): Recor
   const counts: Record<string, number> = {};
   for (const topic of topics) if (topic in c.metadata) counts[topic] = c.metadata[topic];
   return counts;
+}
+
+/**
+ * The leader's assignmentSnapshot: partition counts of every group topic, 0 for a topic that does
+ * not exist yet, so that its creation is noticed as a change too (ConsumerCoordinator.MetadataSnapshot).
+ */
+function metadataSnapshotOf(c: DraftConsumer, topics: readonly string[]): Record<string, number> {
+  return Object.fromEntries(topics.map((topic) => [topic, c.metadata[topic] ?? 0]));
 }
 
 function renderAssignment(assignment: Record<string, readonly TopicPartition[]>): string {

@@ -1,4 +1,4 @@
-import { type DraftGroup, type DraftMember, type StepContext, isMutant } from '../draft.ts';
+import type { DraftGroup, DraftMember, StepContext } from '../draft.ts';
 import { appendRecords } from './append.ts';
 import {
   canRebalance,
@@ -147,7 +147,6 @@ export function fireJoinTimer(ctx: StepContext, g: DraftGroup): void {
     g.joinTimer = { kind: 'initialDelay', atMs: ctx.w.nowMs + delayMs, delayMs, remainingMs };
     return;
   }
-  if (isMutant(ctx, 'join-timeout-never-completes') && timer.kind === 'rebalance') return;
   completeJoin(ctx, g);
 }
 

@@ -82,3 +82,47 @@ export const NoZombieOwnership: StateInvariant = {
     });
   },
 };
+
+/**
+ * Topics whose partition count the group's leader believes it assigned with, but which differ
+ * from what its assignment was really computed with: the leader will not rejoin for them.
+ * This happens when a static leader returns (KIP-814, JoinGroup v9+ skipAssignment): the Java
+ * client takes the *current* metadata as its assignment snapshot
+ * (ConsumerCoordinator.onLeaderElected: `assignmentSnapshot = metadataSnapshot`), so a change
+ * made before the restart that the previous incarnation had not seen is never acted upon.
+ */
+export function staleLeaderSnapshotTopics(world: World): string[] {
+  const g = world.coordinator.group;
+  if (g === null || g.status !== 'Stable' || g.assignmentBasis === null) return [];
+  const leader = Object.values(world.consumers).find((c) => c.process === 'running' && c.isLeader && c.memberId === g.leaderId);
+  if (leader === undefined || leader.assignmentMetadata === null) return [];
+  const basis = g.assignmentBasis.partitionCounts;
+  return Object.keys(leader.assignmentMetadata)
+    .filter((topic) => leader.assignmentMetadata![topic] !== (basis[topic] ?? 0))
+    .sort();
+}
+
+export const NoStaleLeaderSnapshot: StateInvariant = {
+  name: 'NoStaleLeaderSnapshot',
+  kind: 'state',
+  view: 'client',
+  promise: false,
+  doc:
+    "Anomaly detector, NOT a Kafka promise: in a Stable group the leader's assignment snapshot (the metadata " +
+    'it will compare against to decide whether to rebalance) matches the metadata the assignment was computed ' +
+    'with. A static leader that restarts with skipAssignment (KIP-814) adopts the current metadata instead, so ' +
+    'partitions created before the restart that the old incarnation had not seen stay unassigned until some ' +
+    'other change forces a rebalance. See the README Findings.',
+  ref: 'KIP-814; KAFKA-13435; clients/.../ConsumerCoordinator.java onLeaderElected (apache/kafka @1eb7644)',
+  check(world) {
+    const topics = staleLeaderSnapshotTopics(world);
+    if (topics.length === 0) return VALID;
+    const g = world.coordinator.group!;
+    return violated(`leader ${g.leaderId} will not rebalance for ${topics.join(', ')}: its snapshot differs from what was assigned`, {
+      leaderId: g.leaderId,
+      topics,
+      assignedWith: g.assignmentBasis?.partitionCounts ?? null,
+      generationId: g.generationId,
+    });
+  },
+};

@@ -1,6 +1,6 @@
 import type { ActionProperty, Invariant, LivenessProperty, StateInvariant } from './types.ts';
 import { FencedMemberGetsNoSuccess, GenerationNeverDecreases } from './actions.ts';
-import { NoDoubleClientAssignment, NoZombieOwnership } from './client.ts';
+import { NoDoubleClientAssignment, NoStaleLeaderSnapshot, NoZombieOwnership } from './client.ts';
 import {
   AssignedOnlyToSubscribers,
   InstanceIdMapsToOneMember,
@@ -21,6 +21,7 @@ export const INVARIANTS: readonly Invariant[] = [
   InstanceIdMapsToOneMember,
   NoDoubleClientAssignment,
   NoZombieOwnership,
+  NoStaleLeaderSnapshot,
   GenerationNeverDecreases,
   FencedMemberGetsNoSuccess,
   EventuallyStable,
