@@ -22,6 +22,8 @@ export interface ModelConfig {
   readonly appendLatencyMs: number;
   /** Names of topics that CreateTopic may create, in order. */
   readonly topicNamePool: readonly string[];
+  /** Let started consumers differ in max.poll.interval.ms (see CLIENT_PROFILES in intents.ts). */
+  readonly mixedPollIntervals: boolean;
   /** Upper bound on consumer processes a history may start (the generator's scope). */
   readonly maxConsumers: number;
   /** A deliberately broken model variant, or null for the faithful model. */
@@ -98,6 +100,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   networkLatencyMs: 2,
   appendLatencyMs: 5,
   topicNamePool: ['t0', 't1', 't2'],
+  mixedPollIntervals: false,
   maxConsumers: 5,
   mutant: null,
 };

@@ -13,6 +13,10 @@ export type HistoryEvent =
       readonly groupInstanceId: string | null;
       readonly subscription: readonly string[];
       readonly assignors: readonly AssignorName[];
+      /** Per-consumer overrides of the client defaults (heterogeneous clients); absent: the default. */
+      readonly sessionTimeoutMs?: number;
+      readonly maxPollIntervalMs?: number;
+      readonly processingTimeMs?: number;
     }
   /** KafkaConsumer.close(): a dynamic member sends LeaveGroup; a static member does not (KIP-345). */
   | { readonly type: 'CloseConsumer'; readonly consumer: string }
@@ -86,6 +90,14 @@ export type Effect =
       readonly groupInstanceId: string | null;
       readonly generationId: number;
       readonly errorCode: ErrorCode;
+    }
+  | {
+      /** The coordinator validated an OffsetCommit and wrote its records; the answer follows the append. */
+      readonly kind: 'accepted';
+      readonly api: 'OffsetCommit';
+      readonly memberId: string;
+      readonly groupInstanceId: string | null;
+      readonly generationId: number;
     }
   | {
       readonly kind: 'groupTransition';

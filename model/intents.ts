@@ -9,7 +9,14 @@ import { ALL_ASSIGNORS, type AssignorName, tp } from './types.ts';
  * never refers to something that does not exist. An intent with no candidate resolves to nothing.
  */
 export type Intent =
-  | { readonly type: 'StartConsumer'; readonly isStatic: boolean; readonly topicsMask: number; readonly assignors: number }
+  | {
+      readonly type: 'StartConsumer';
+      readonly isStatic: boolean;
+      readonly topicsMask: number;
+      readonly assignors: number;
+      /** Index into CLIENT_PROFILES; 0 is the configured default client. */
+      readonly profile: number;
+    }
   | { readonly type: 'CloseConsumer'; readonly pick: number }
   | { readonly type: 'CrashConsumer'; readonly pick: number }
   | { readonly type: 'RestartConsumer'; readonly pick: number }
@@ -34,6 +41,38 @@ export const ASSIGNOR_CHOICES: readonly (readonly AssignorName[])[] = [
   ['range', 'roundrobin'],
   ['roundrobin', 'range'],
 ];
+
+/**
+ * Client configurations a started consumer may have, by `profile` index: the default first, then
+ * faster and slower clients, one whose session timeout the broker rejects (INVALID_SESSION_TIMEOUT), and
+ * one whose processing takes most of max.poll.interval.ms.
+ *
+ * max.poll.interval.ms (the rebalance timeout) varies only when `config.mixedPollIntervals` is
+ * set: a member whose rebalance timeout is 5 s shorter than another's can have its JoinGroup time
+ * out before the join phase ends, forever (see the README Findings), so by default all consumers
+ * of a run share one max.poll.interval.ms.
+ */
+export const CLIENT_PROFILES: readonly ClientProfile[] = [
+  {},
+  { sessionTimeoutMs: 6000, processingTimeMs: 200, mixedMaxPollIntervalMs: 10_000 },
+  { sessionTimeoutMs: 15_000, processingTimeMs: 3000, mixedMaxPollIntervalMs: 30_000 },
+  { sessionTimeoutMs: 10_000, processingTimeMs: 1000, mixedMaxPollIntervalMs: 12_000 },
+  { sessionTimeoutMs: 20_000, processingTimeMs: 500, mixedMaxPollIntervalMs: 15_000 },
+  { sessionTimeoutMs: 5000 },
+  // A slow consumer: a batch takes most of max.poll.interval.ms, so rebalances often outrun it.
+  { sessionTimeoutMs: 15_000, processingTimeMs: 17_000 },
+];
+
+export interface ClientProfile {
+  readonly sessionTimeoutMs?: number;
+  readonly processingTimeMs?: number;
+  readonly mixedMaxPollIntervalMs?: number;
+}
+
+function profileOverrides(config: ModelConfig, index: number) {
+  const { mixedMaxPollIntervalMs, ...rest } = CLIENT_PROFILES[Math.abs(index) % CLIENT_PROFILES.length];
+  return config.mixedPollIntervals && mixedMaxPollIntervalMs !== undefined ? { ...rest, maxPollIntervalMs: mixedMaxPollIntervalMs } : rest;
+}
 
 function runningConsumers(world: World): string[] {
   return Object.keys(world.consumers).filter((id) => world.consumers[id].process === 'running');
@@ -67,6 +106,7 @@ export function resolveIntent(world: World, config: ModelConfig, intent: Intent)
         groupInstanceId: intent.isStatic ? `instance-${count + 1}` : null,
         subscription: topicsOf(config, intent.topicsMask),
         assignors: ASSIGNOR_CHOICES[Math.abs(intent.assignors) % ASSIGNOR_CHOICES.length] ?? ALL_ASSIGNORS,
+        ...profileOverrides(config, intent.profile ?? 0),
       };
     }
     case 'CloseConsumer':

@@ -36,6 +36,12 @@ export const MUTANTS: readonly MutantInfo[] = [
     caughtBy: 'StableImpliesFullAssignment',
   },
   {
+    name: 'KAFKA-12759',
+    description:
+      'A static member that rejoins a Stable group subscribed to different topics does not trigger a rebalance, so its new topics are never assigned (open upstream; Kafka behaves like this at our reference snapshot).',
+    caughtBy: 'EventuallyStable',
+  },
+  {
     name: 'leader-not-reelected',
     description: 'When the leader leaves or expires, the group keeps its member id as leader.',
     caughtBy: 'LeaderIsMember',

@@ -52,7 +52,7 @@ export interface RunResult {
   readonly checks: Readonly<Record<string, number>>;
   /** How many resolved events of each type ran. */
   readonly eventCounts: Readonly<Record<string, number>>;
-  /** Simulated ms from the start of quiescence until convergence; null if not checked or never. */
+  /** Simulated ms from the end of the last fault until convergence; null if not checked or never. */
   readonly convergenceMs: number | null;
   readonly finalWorld: World;
 }

@@ -41,6 +41,7 @@ export function intentArbitraries(config: ModelConfig): Record<IntentType, fc.Ar
       isStatic: fc.boolean(),
       topicsMask: topicMasks,
       assignors: fc.nat({ max: 3 }),
+      profile: fc.nat({ max: 6 }),
     }),
     CloseConsumer: fc.record({ type: fc.constant('CloseConsumer' as const), pick }),
     CrashConsumer: fc.record({ type: fc.constant('CrashConsumer' as const), pick }),

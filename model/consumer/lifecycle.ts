@@ -22,10 +22,12 @@ export function newConsumer(
     groupInstanceId: event.groupInstanceId,
     process: 'running',
     failure: null,
-    sessionTimeoutMs: client.sessionTimeoutMs,
-    rebalanceTimeoutMs: client.maxPollIntervalMs,
-    heartbeatIntervalMs: client.heartbeatIntervalMs,
-    processingTimeMs: client.processingTimeMs,
+    sessionTimeoutMs: event.sessionTimeoutMs ?? client.sessionTimeoutMs,
+    rebalanceTimeoutMs: event.maxPollIntervalMs ?? client.maxPollIntervalMs,
+    // Kafka advises heartbeat.interval.ms at most a third of session.timeout.ms.
+    heartbeatIntervalMs:
+      event.sessionTimeoutMs === undefined ? client.heartbeatIntervalMs : Math.max(1, Math.floor(event.sessionTimeoutMs / 3)),
+    processingTimeMs: event.processingTimeMs ?? client.processingTimeMs,
     assignors: event.assignors,
     subscription: event.subscription,
     joinedSubscription: null,
@@ -70,6 +72,9 @@ export function restartConsumer(ctx: StepContext, c: DraftConsumer): void {
     groupInstanceId: c.groupInstanceId,
     subscription: c.subscription,
     assignors: c.assignors,
+    sessionTimeoutMs: c.sessionTimeoutMs,
+    maxPollIntervalMs: c.rebalanceTimeoutMs,
+    processingTimeMs: c.processingTimeMs,
   });
   Object.assign(c, fresh, { connection: c.connection + 1 });
 }

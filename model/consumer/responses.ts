@@ -96,17 +96,22 @@ function onJoinSucceeded(ctx: StepContext, c: DraftConsumer, response: JoinGroup
   c.isLeader = response.leader === response.memberId;
   c.nextHeartbeatMs = ctx.w.nowMs + c.heartbeatIntervalMs;
   c.main = 'syncing';
-  if (!c.isLeader || response.skipAssignment) {
-    if (c.isLeader) c.assignmentMetadata = metadataSnapshotOf(c, c.subscription);
+  if (!c.isLeader) {
     sendSyncGroup(ctx, c, {}, null);
     return;
   }
+  // The leader watches the metadata of every topic the group subscribes to.
   const members = response.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, topics: m.metadata.topics }));
   const groupTopics = [...new Set(members.flatMap((m) => m.topics))].sort();
-  const partitionCounts = groupTopicsMetadata(c, groupTopics);
-  const assignor = ASSIGNORS[response.protocolName!];
-  const assignment = assignor(members, partitionCounts, ctx.config.mutant);
   c.assignmentMetadata = metadataSnapshotOf(c, groupTopics);
+  if (response.skipAssignment) {
+    // KIP-814: a returning static leader keeps the existing assignment and adopts the *current*
+    // metadata as its snapshot (ConsumerCoordinator.onLeaderElected) — see NoStaleLeaderSnapshot.
+    sendSyncGroup(ctx, c, {}, null);
+    return;
+  }
+  const partitionCounts = groupTopicsMetadata(c, groupTopics);
+  const assignment = ASSIGNORS[response.protocolName!](members, partitionCounts, ctx.config.mutant);
   const basis: AssignmentBasis = { generationId: response.generationId, partitionCounts, members };
   note(ctx, c.id, `leader assigns with ${response.protocolName}: ${renderAssignment(assignment)}`);
   sendSyncGroup(ctx, c, assignment, basis);

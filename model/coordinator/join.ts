@@ -1,4 +1,4 @@
-import type { JoinGroupRequest } from '../protocol.ts';
+import type { JoinGroupProtocol, JoinGroupRequest } from '../protocol.ts';
 import type { ReplyTo } from '../state.ts';
 import { type DraftGroup, type DraftMember, type StepContext, isMutant, nextId } from '../draft.ts';
 import { appendRecords } from './append.ts';
@@ -227,12 +227,18 @@ function replaceStaticMemberThenRebalanceOrCompleteJoin(
 ): void {
   const currentLeader = g.leaderId;
   const fresh = replaceStaticMember(ctx, g, request.groupInstanceId!, oldMemberId, newMemberId);
+  const previousTopics = subscribedTopics(fresh.protocols);
   scheduleHeartbeat(ctx, fresh, fresh.sessionTimeoutMs);
   updateMember(fresh, request, replyTo);
 
   switch (g.status) {
     case 'Stable': {
-      if (g.protocolName === selectProtocol(g)) {
+      // KAFKA-12759 (open upstream; fix proposed in apache/kafka#22593): a static member that comes
+      // back subscribed to other topics must rebalance, or the new topics are never assigned. Kafka
+      // at our reference snapshot compares only the selected protocol — mutant KAFKA-12759.
+      const subscriptionUnchanged =
+        isMutant(ctx, 'KAFKA-12759') || sameTopics(previousTopics, subscribedTopics(fresh.protocols));
+      if (g.protocolName === selectProtocol(g) && subscriptionUnchanged) {
         // No rebalance: persist the new member id, then answer with the current generation.
         // (JoinGroup v9+, KIP-814: a rejoining leader is told it leads, with skipAssignment.)
         ctx.effects.push({ kind: 'note', actor: 'coordinator', text: `static member ${request.groupInstanceId} replaced ${oldMemberId} by ${newMemberId} without rebalance` });
@@ -257,6 +263,14 @@ function replaceStaticMemberThenRebalanceOrCompleteJoin(
     case 'Dead':
       throw new Error(`static member rejoined a group in ${g.status}`);
   }
+}
+
+function subscribedTopics(protocols: readonly JoinGroupProtocol[]): readonly string[] {
+  return protocols[0]?.metadata.topics ?? [];
+}
+
+function sameTopics(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((t) => b.includes(t));
 }
 
 export function replaceStaticMember(

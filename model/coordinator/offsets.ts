@@ -26,6 +26,13 @@ export function handleOffsetCommit(ctx: StepContext, request: OffsetCommitReques
     partition: o.partition,
     value: { offset: o.committedOffset, commitTimestamp: ctx.w.nowMs },
   }));
+  ctx.effects.push({
+    kind: 'accepted',
+    api: 'OffsetCommit',
+    memberId: request.memberId,
+    groupInstanceId: request.groupInstanceId,
+    generationId: request.generationId,
+  });
   appendRecords(ctx, records, { kind: 'offsetCommit', replyTo, partitions, request });
 }
 

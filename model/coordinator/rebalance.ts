@@ -38,11 +38,12 @@ export function maybePrepareRebalanceOrCompleteJoin(ctx: StepContext, g: DraftGr
  *    phase now if everybody has joined, else arm the join timer (max rebalance timeout).
  */
 export function prepareRebalance(ctx: StepContext, g: DraftGroup): void {
-  // 1.
+  // 1. (resetAndPropagateAssignmentWithError: a member whose parked SyncGroup is answered gets its
+  //    session timer re-armed, since expiry was ignored while it was parked.)
   if (g.status === 'CompletingRebalance') {
     for (const m of g.members) {
       m.assignment = [];
-      completeSyncFuture(ctx, g, m, syncError('REBALANCE_IN_PROGRESS'));
+      if (completeSyncFuture(ctx, g, m, syncError('REBALANCE_IN_PROGRESS'))) scheduleHeartbeat(ctx, m, m.sessionTimeoutMs);
     }
   }
   // 2.

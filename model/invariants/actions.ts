@@ -37,13 +37,16 @@ export const FencedMemberGetsNoSuccess: ActionProperty = {
   doc:
     'A fenced identity — a stale generation, a member id replaced by a newer incarnation of its static ' +
     'instance, or an expired or departed member — never gets a successful Heartbeat, SyncGroup or ' +
-    'OffsetCommit. Judged against the group as it was when the request was answered.',
+    'OffsetCommit. Heartbeat and SyncGroup are judged against the group as it was when they were answered; an ' +
+    'OffsetCommit when it was accepted (its answer waits for the append, and a member may leave meanwhile).',
   ref: 'kafka-semantics.md §1.3, §1.4, §1.6, §7 I5; ClassicGroup.validateMember, validateOffsetCommit',
   check(prev, _event, _next, effects) {
     const g = prev.coordinator.group;
     for (const e of effects) {
-      if (e.kind !== 'answer' || e.errorCode !== 'NONE') continue;
-      if (e.api !== 'Heartbeat' && e.api !== 'SyncGroup' && e.api !== 'OffsetCommit') continue;
+      const success =
+        (e.kind === 'answer' && e.errorCode === 'NONE' && (e.api === 'Heartbeat' || e.api === 'SyncGroup')) ||
+        e.kind === 'accepted';
+      if (!success) continue;
       // A "simple" commit outside group management is not an identity at all.
       if (e.api === 'OffsetCommit' && e.generationId < 0 && (g === null || g.status === 'Empty')) continue;
       const witness = { api: e.api, memberId: e.memberId, groupInstanceId: e.groupInstanceId, generationId: e.generationId };
