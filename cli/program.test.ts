@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { serializeCounterexample } from '../properties/counterexample.ts';
+import { fixtureCounterexample } from '../properties/test-fixtures.ts';
+import type { Io } from './errors.ts';
+import { runCli } from './program.ts';
+
+/** In-process CLI runs: exit codes and output for paths that are awkward to reach by spawning. */
+
+const fuzzBehaviour = vi.hoisted(() => ({ throwError: false }));
+
+vi.mock('../properties/fuzz.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../properties/fuzz.ts')>();
+  return {
+    ...original,
+    fuzz: (options: Parameters<typeof original.fuzz>[0]) => {
+      if (fuzzBehaviour.throwError) throw new Error('the model fell over');
+      return original.fuzz(options);
+    },
+  };
+});
+
+function capture(errIsTty = false): Io & { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    out: (text) => (out += text),
+    err: (text) => (err += text),
+    errIsTty,
+    stdout: () => out,
+    stderr: () => err,
+  };
+}
+
+describe('runCli exit codes', () => {
+  it('turns an unexpected error into exit 3 with "internal error:" and no stack trace', async () => {
+    fuzzBehaviour.throwError = true;
+    try {
+      const io = capture();
+      const dir = mkdtempSync(join(tmpdir(), 'groupspec-program-'));
+      const code = await runCli(['fuzz', '--runs', '1', '--quiet', '--reports-dir', join(dir, 'r'), '--out-dir', join(dir, 'c')], io);
+      expect(code).toBe(3);
+      expect(io.stderr()).toMatch(/^internal error: the model fell over\n/);
+      expect(io.stderr()).not.toMatch(/^\s+at /m);
+    } finally {
+      fuzzBehaviour.throwError = false;
+    }
+  });
+
+  it('replay exits 1 when the file no longer does what it expects', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'groupspec-program-'));
+    const path = join(dir, 'stale.json');
+    // One consumer cannot share a partition with anybody: the expected violation cannot happen.
+    const cx = fixtureCounterexample({ checkedInvariants: ['NoDoublePartitionOwnership'] });
+    writeFileSync(path, serializeCounterexample(cx));
+    const io = capture();
+    expect(await runCli(['replay', '--quiet', path], io)).toBe(1);
+    expect(io.stdout()).toMatch(/REGRESSION: expected violation of NoDoublePartitionOwnership at step 2, but every checked invariant held/);
+
+    writeFileSync(path, serializeCounterexample({ ...cx, expect: { verdict: 'pass' } }));
+    const again = capture();
+    expect(await runCli(['replay', path], again)).toBe(0);
+    expect(again.stdout()).toMatch(/^groupspec trace: /);
+    expect(again.stdout()).toMatch(/replay OK: as expected, every checked invariant held/);
+  });
+
+  it('replay refuses a file naming a mutant that does not exist (exit 2, with its line)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'groupspec-program-'));
+    const path = join(dir, 'unknown-mutant.json');
+    const text = serializeCounterexample(fixtureCounterexample({ config: { ...fixtureCounterexample().config, mutant: 'gone' } }));
+    writeFileSync(path, text);
+    const io = capture();
+    expect(await runCli(['replay', path], io)).toBe(2);
+    const line = text.slice(0, text.indexOf('"mutant": "gone"')).split('\n').length;
+    expect(io.stderr()).toContain(`${path}:${line}: config.mutant: unknown mutant "gone"`);
+  });
+
+  it('fuzz prints SEED first, a progress line on a terminal, and writes the report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'groupspec-program-'));
+    const io = capture(true);
+    const code = await runCli(['fuzz', '--runs', '5', '--seed', '3', '--reports-dir', join(dir, 'r'), '--out-dir', join(dir, 'c')], io);
+    expect(code).toBe(0);
+    expect(io.stderr()).toMatch(/^SEED=3 {2}npx groupspec fuzz --seed 3 --runs 5 /);
+    expect(io.stderr()).toMatch(/\rruns 5 {2}steps [\d,]+ {2}[\d,]+ steps\/s {2}elapsed [\d.]+s\u001b\[K\n$/);
+    const reportPath = /report: (.*\.md)/.exec(io.stdout())?.[1];
+    expect(reportPath).toBeDefined();
+    expect(readFileSync(reportPath!, 'utf8')).toMatch(/^SEED=3\n\nmutant=none\nruns=5\n/);
+  });
+});

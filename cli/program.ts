@@ -1,0 +1,168 @@
+import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_CONFIG } from '../model/config.ts';
+import { CounterexampleError } from '../properties/counterexample-error.ts';
+import { compact } from '../properties/render-values.ts';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, processIo, UsageError, type Io } from './errors.ts';
+import {
+  DEFAULT_RUNS,
+  parseConsumers,
+  parseMaxEvents,
+  parsePartitions,
+  parseRuns,
+  parseSeconds,
+  parseSeed,
+  parseTopics,
+} from './options.ts';
+
+/**
+ * The `groupspec` command line. Command modules are imported when their command runs, so
+ * `--help` and usage errors answer at once and never depend on the model loading.
+ *
+ * Exit codes: 0 success, 1 violation or regression, 2 usage error or bad input file, 3 internal
+ * error. Nothing a user can cause prints a stack trace.
+ */
+
+const DEFAULT_CONSUMERS = DEFAULT_CONFIG.maxConsumers;
+const DEFAULT_TOPICS = Object.keys(DEFAULT_CONFIG.initialTopics).length;
+const DEFAULT_PARTITIONS = compact(DEFAULT_CONFIG.initialTopics);
+
+function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
+  const program = new Command('groupspec')
+    .description('Property-based verification of Apache Kafka consumer groups (classic protocol) against an executable model.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError('see groupspec --help')
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  $ groupspec fuzz --seed 7 --runs 1000',
+        '  $ groupspec fuzz --mutant range-overlap',
+        '  $ groupspec replay counterexamples/NoDoublePartitionOwnership-range-overlap-7e3a.json',
+        '  $ groupspec mutants',
+        '',
+        'Exit codes: 0 ok, 1 violation or regression, 2 usage error or bad file, 3 internal error.',
+      ].join('\n'),
+    );
+
+  program
+    .command('fuzz')
+    .description(
+      'Generate random histories (consumers joining, crashing, stalling; topics changing; messages delayed or lost), ' +
+        'check every invariant after every model step, and save the shrunk counterexample of the first violation.',
+    )
+    .option('--seed <n>', 'fast-check seed; the same seed gives the same run', parseSeed, 1)
+    .addOption(
+      new Option('--runs <n>', `number of histories (default ${DEFAULT_RUNS} unless --time)`).argParser(parseRuns).conflicts('time'),
+    )
+    .addOption(
+      new Option('--time <seconds>', 'run for this much wall-clock time instead of a number of runs').argParser(parseSeconds),
+    )
+    .option('--mutant <name>', 'fuzz a deliberately broken model variant (see: groupspec mutants)')
+    .option('--consumers <n>', `most consumer processes a history may start (default ${DEFAULT_CONSUMERS})`, parseConsumers)
+    .option('--topics <n>', `number of initial topics t0, t1, ... (default ${DEFAULT_TOPICS})`, parseTopics)
+    .option('--partitions <n>', `partitions per initial topic (default ${DEFAULT_PARTITIONS})`, parsePartitions)
+    // The default lives in the fuzz driver (not imported here, to keep --help fast); cli.test.ts checks it.
+    .option('--max-events <n>', 'longest generated history, in events (default 40)', parseMaxEvents)
+    .option('--no-swarm', 'use the same event weights in every run (no swarm testing)')
+    .option('--invariant <name...>', 'check only these invariants (default: every promise; see: groupspec invariants)')
+    .option('--out-dir <dir>', 'where counterexamples are saved', 'counterexamples')
+    .option('--reports-dir <dir>', 'where run reports are written', 'reports')
+    .option('--quiet', 'no progress line; a one-line summary', false)
+    .showHelpAfterError('see groupspec fuzz --help')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Writes reports/<run-id>.json and .md for every run; on a violation also',
+        '<out-dir>/<id>.json and <id>.trace.txt. Exit 0 when every invariant held, 1 on a violation.',
+        '',
+        'Examples:',
+        '  $ groupspec fuzz --seed 42 --runs 5000',
+        '  $ groupspec fuzz --time 60 --consumers 3 --topics 1 --partitions 4',
+        '  $ groupspec fuzz --mutant range-overlap --invariant NoDoublePartitionOwnership',
+      ].join('\n'),
+    )
+    .action(async (options) => {
+      const { fuzzCommand } = await import('./fuzz-command.ts');
+      setExitCode(await fuzzCommand(options, io));
+    });
+
+  program
+    .command('replay')
+    .description('Re-run a counterexample file, print its trace, and check it still does what its "expect" says.')
+    .argument('<file>', 'a counterexample .json file')
+    .option('--quiet', 'print a one-line summary instead of the trace', false)
+    .showHelpAfterError('see groupspec replay --help')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Exit 0 when the replay matches "expect", 1 when it does not (a regression), 2 when the file is invalid.',
+        '',
+        'Example:',
+        '  $ groupspec replay counterexamples/NoDoublePartitionOwnership-range-overlap-7e3a.json',
+      ].join('\n'),
+    )
+    .action(async (file: string, options: { quiet: boolean }) => {
+      const { replayCommand } = await import('./replay-command.ts');
+      setExitCode(await replayCommand(file, options, io));
+    });
+
+  program
+    .command('mutants')
+    .description('List the deliberately broken model variants: name, the invariant that catches it, what is broken.')
+    .showHelpAfterError('see groupspec mutants --help')
+    .addHelpText('after', '\nExample:\n  $ groupspec mutants')
+    .action(async () => {
+      const { mutantsCommand } = await import('./catalog-command.ts');
+      setExitCode(await mutantsCommand(io));
+    });
+
+  program
+    .command('invariants')
+    .description('List the invariants: name, view, whether Kafka promises it (or it detects a known anomaly), what it states.')
+    .showHelpAfterError('see groupspec invariants --help')
+    .addHelpText('after', '\nExample:\n  $ groupspec invariants')
+    .action(async () => {
+      const { invariantsCommand } = await import('./catalog-command.ts');
+      setExitCode(await invariantsCommand(io));
+    });
+
+  return program;
+}
+
+/** Run the CLI on `args` (without the node and script paths); resolves to the exit code. */
+export async function runCli(args: readonly string[], io: Io = processIo): Promise<number> {
+  let exitCode = EXIT_OK;
+  try {
+    await buildProgram(io, (code) => (exitCode = code)).parseAsync([...args], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return exitCodeFor(error, io);
+  }
+}
+
+function exitCodeFor(error: unknown, io: Io): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (and the --help hint).
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
+    if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    return EXIT_USAGE;
+  }
+  if (error instanceof UsageError) {
+    io.err(`error: ${error.message}\nsee groupspec ${error.command} --help\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof CounterexampleError) {
+    io.err(`error: ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.err(`internal error: ${message}\n`);
+  if (process.env.GROUPSPEC_DEBUG === '1' && error instanceof Error && error.stack !== undefined) io.err(`${error.stack}\n`);
+  else io.err('(set GROUPSPEC_DEBUG=1 for a stack trace)\n');
+  return EXIT_INTERNAL;
+}

@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelConfig } from '../model/config.ts';
+import type { Violation } from '../model/run.ts';
+import type { FuzzOutcome } from '../properties/fuzz.ts';
+
+/**
+ * Fuzz run reports, `reports/<run-id>.json` for tools and `.md` for people. TigerBeetle style: the
+ * seed and every knob come first, so the run can be repeated from the report's first lines.
+ */
+
+export const FUZZ_REPORT_FORMAT = 'groupspec.fuzz-report/v1';
+
+/** Every option that changes what a fuzz run does (not where it writes or how much it prints). */
+export interface FuzzKnobs {
+  readonly seed: number;
+  readonly mutant: string | null;
+  readonly runs: number | null;
+  readonly timeSeconds: number | null;
+  readonly consumers: number;
+  readonly topics: number;
+  readonly partitions: Readonly<Record<string, number>>;
+  readonly maxEvents: number;
+  readonly swarm: boolean;
+  /** null: the default set (every promise). */
+  readonly invariants: readonly string[] | null;
+}
+
+export interface SavedCounterexampleFiles {
+  readonly json: string;
+  readonly trace: string;
+}
+
+export interface FuzzReport {
+  readonly format: typeof FUZZ_REPORT_FORMAT;
+  readonly runId: string;
+  readonly command: string;
+  readonly knobs: FuzzKnobs;
+  readonly config: ModelConfig;
+  readonly runs: number;
+  readonly steps: number;
+  readonly elapsedMs: number;
+  readonly stepsPerSecond: number;
+  readonly checks: Readonly<Record<string, number>>;
+  readonly eventCounts: Readonly<Record<string, number>>;
+  readonly convergenceMs: FuzzOutcome['convergenceMs'];
+  readonly verdict: 'pass' | 'violation' | 'failure without violation';
+  readonly violation: Violation | null;
+  readonly counterexample: SavedCounterexampleFiles | null;
+}
+
+/** `fuzz-seed<seed>-<mutant or model>-<hash of the knobs>`: same options, same id. */
+export function fuzzRunId(knobs: FuzzKnobs): string {
+  const hash = createHash('sha256').update(JSON.stringify(knobs)).digest('hex').slice(0, 6);
+  const mutant = (knobs.mutant ?? 'model').replace(/[^A-Za-z0-9_]+/g, '-');
+  return `fuzz-seed${knobs.seed}-${mutant}-${hash}`;
+}
+
+/** The command line that repeats the run. */
+export function fuzzCommandLine(knobs: FuzzKnobs): string {
+  const parts = ['npx groupspec fuzz', `--seed ${knobs.seed}`];
+  if (knobs.timeSeconds !== null) parts.push(`--time ${knobs.timeSeconds}`);
+  else if (knobs.runs !== null) parts.push(`--runs ${knobs.runs}`);
+  if (knobs.mutant !== null) parts.push(`--mutant ${knobs.mutant}`);
+  parts.push(`--consumers ${knobs.consumers}`, `--max-events ${knobs.maxEvents}`);
+  const counts = Object.values(knobs.partitions);
+  parts.push(`--topics ${knobs.topics}`);
+  if (counts.length > 0 && counts.every((count) => count === counts[0])) parts.push(`--partitions ${counts[0]}`);
+  if (!knobs.swarm) parts.push('--no-swarm');
+  if (knobs.invariants !== null) parts.push(`--invariant ${knobs.invariants.join(' ')}`);
+  return parts.join(' ');
+}
+
+export function stepsPerSecond(steps: number, elapsedMs: number): number {
+  return elapsedMs <= 0 ? 0 : Math.round((steps * 1000) / elapsedMs);
+}
+
+export function writeFuzzReport(dir: string, report: FuzzReport): { json: string; markdown: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, `${report.runId}.json`);
+  const markdown = join(dir, `${report.runId}.md`);
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(markdown, renderFuzzReportMarkdown(report));
+  return { json, markdown };
+}
+
+const number = (value: number): string => value.toLocaleString('en-US');
+
+export function renderFuzzReportMarkdown(report: FuzzReport): string {
+  const { knobs } = report;
+  const lines = [
+    `SEED=${knobs.seed}`,
+    '',
+    `mutant=${knobs.mutant ?? 'none'}`,
+    `runs=${knobs.runs ?? 'unbounded'}`,
+    `time_seconds=${knobs.timeSeconds ?? 'unbounded'}`,
+    `consumers=${knobs.consumers}`,
+    `topics=${knobs.topics}`,
+    `partitions=${Object.entries(knobs.partitions)
+      .map(([topic, count]) => `${topic}:${count}`)
+      .join(',')}`,
+    `max_events=${knobs.maxEvents}`,
+    `swarm=${knobs.swarm}`,
+    `invariants=${knobs.invariants === null ? 'default' : knobs.invariants.join(',')}`,
+    '',
+    `# groupspec fuzz ${report.runId}`,
+    '',
+    `Repeat: \`${report.command}\``,
+    '',
+    '| | |',
+    '|---|---|',
+    `| verdict | ${report.verdict === 'pass' ? 'every invariant held' : report.verdict} |`,
+    `| runs | ${number(report.runs)} |`,
+    `| model steps | ${number(report.steps)} |`,
+    `| wall time | ${(report.elapsedMs / 1000).toFixed(2)} s |`,
+    `| steps/s | ${number(report.stepsPerSecond)} |`,
+    '',
+    '## Checks per invariant',
+    '',
+    '| invariant | checks |',
+    '|---|---:|',
+    ...Object.entries(report.checks).map(([name, count]) => `| ${name} | ${number(count)} |`),
+    '',
+    '## Event kinds',
+    '',
+    ...eventTable(report.eventCounts),
+    '',
+    '## Convergence after quiescence (simulated time)',
+    '',
+    convergenceLine(report.convergenceMs),
+    '',
+    ...counterexampleSection(report),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function convergenceLine(convergence: FuzzReport['convergenceMs']): string {
+  if (convergence === null) return 'Not measured (no run reached the liveness phase).';
+  const { runs, median, max } = convergence;
+  return `${number(runs)} runs converged; median ${number(median)} ms, max ${number(max)} ms.`;
+}
+
+function eventTable(counts: Readonly<Record<string, number>>): string[] {
+  const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+  if (total === 0) return ['No events ran.'];
+  const rows = Object.entries(counts)
+    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
+    .map(([type, count]) => `| ${type} | ${number(count)} | ${((100 * count) / total).toFixed(1)}% |`);
+  return ['| event | count | share |', '|---|---:|---:|', ...rows, `| total | ${number(total)} | |`];
+}
+
+function counterexampleSection(report: FuzzReport): string[] {
+  if (report.verdict === 'pass') return ['## Counterexample', '', 'None: every checked invariant held.'];
+  const violation = report.violation;
+  const lines = ['## Counterexample', ''];
+  if (violation !== null) {
+    lines.push(
+      `**${violation.invariant}** (${violation.kind}) violated at step ${violation.step}: ${violation.message}`,
+      '',
+    );
+  } else {
+    lines.push('The fuzzer reported a failure but its re-run shows no violation.', '');
+  }
+  if (report.counterexample !== null) {
+    lines.push(
+      `- file: \`${report.counterexample.json}\``,
+      `- trace: \`${report.counterexample.trace}\``,
+      `- replay: \`npx groupspec replay ${report.counterexample.json}\``,
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,178 @@
+import type { Effect } from '../model/events.ts';
+import type { Request, Response } from '../model/protocol.ts';
+import type { GroupRecord } from '../model/records.ts';
+import type { Message } from '../model/state.ts';
+import { compact, ms } from './render-values.ts';
+
+/**
+ * One line per effect, wire messages and log records included, with Kafka's field names so a
+ * Kafka engineer can map each line to a request log. Only the fields the protocol's behaviour
+ * depends on are shown; a null group.instance.id is left out of requests to keep lines short.
+ */
+
+const LABEL_WIDTH = 8;
+
+function labelled(label: string, text: string): string {
+  return `${label.padEnd(LABEL_WIDTH)} ${text}`;
+}
+
+export function renderEffect(effect: Effect): string {
+  switch (effect.kind) {
+    case 'send':
+      return labelled('send', `${renderMessage(effect.message)} (arrives t=${ms(effect.message.deliverAtMs)})`);
+    case 'deliver':
+      return labelled('deliver', renderMessage(effect.message));
+    case 'discard':
+      return labelled(
+        'discard',
+        `${renderMessage(effect.message)} (connection ${effect.message.connection}): ${effect.reason}`,
+      );
+    case 'append':
+      return labelled('append', effect.records.map(renderRecord).join('; '));
+    case 'answer': {
+      const instance = effect.groupInstanceId === null ? '' : ` instance=${effect.groupInstanceId}`;
+      return labelled(
+        'answer',
+        `${effect.api} member=${compact(effect.memberId)}${instance} gen=${effect.generationId} -> ${effect.errorCode}`,
+      );
+    }
+    case 'accepted': {
+      const instance = effect.groupInstanceId === null ? '' : ` instance=${effect.groupInstanceId}`;
+      return labelled(
+        'accepted',
+        `${effect.api} member=${compact(effect.memberId)}${instance} gen=${effect.generationId} (answered once appended)`,
+      );
+    }
+    case 'groupTransition':
+      return labelled('group', `${effect.from} -> ${effect.to} gen ${effect.generationId}`);
+    case 'timer':
+      return labelled('timer', `${effect.actor} ${effect.timer}`);
+    case 'note':
+      return labelled('note', `${effect.actor}: ${effect.text}`);
+  }
+}
+
+/** `c1>b0 Heartbeat request member=m1 gen=2`: route, api, direction, key fields. */
+export function renderMessage(message: Message): string {
+  return `${message.from}>${message.to} ${renderBody(message.body)}`;
+}
+
+/** Only responses carry an error code, which tells the two apart. */
+export function isResponse(body: Request | Response): body is Response {
+  return 'errorCode' in body;
+}
+
+export function renderBody(body: Request | Response): string {
+  return isResponse(body) ? `${body.api} response ${renderResponse(body)}` : `${body.api} request ${renderRequest(body)}`;
+}
+
+function instanceField(groupInstanceId: string | null): string[] {
+  return groupInstanceId === null ? [] : [`instance=${groupInstanceId}`];
+}
+
+function renderRequest(request: Request): string {
+  switch (request.api) {
+    case 'JoinGroup': {
+      const metadata = request.protocols[0]?.metadata;
+      const owned = metadata !== undefined && metadata.ownedPartitions.length > 0 ? [`owned=${compact(metadata.ownedPartitions)}`] : [];
+      return [
+        `member=${compact(request.memberId)}`,
+        `instance=${compact(request.groupInstanceId)}`,
+        `protocols=${compact(request.protocols.map((protocol) => protocol.name))}`,
+        `topics=${compact(metadata?.topics ?? [])}`,
+        ...owned,
+        `session=${ms(request.sessionTimeoutMs)}`,
+        `rebalance=${ms(request.rebalanceTimeoutMs)}`,
+        `v${request.apiVersion}`,
+      ].join(' ');
+    }
+    case 'SyncGroup': {
+      const assignments =
+        request.assignments.length === 0
+          ? []
+          : [`assignments=${compact(Object.fromEntries(request.assignments.map((a) => [a.memberId, a.assignment])))}`];
+      return [
+        `member=${compact(request.memberId)}`,
+        ...instanceField(request.groupInstanceId),
+        `gen=${request.generationId}`,
+        `protocol=${compact(request.protocolName)}`,
+        ...assignments,
+      ].join(' ');
+    }
+    case 'Heartbeat':
+      return [`member=${compact(request.memberId)}`, ...instanceField(request.groupInstanceId), `gen=${request.generationId}`].join(' ');
+    case 'LeaveGroup':
+      return `members=${compact(request.members.map(memberWithInstance))}`;
+    case 'OffsetCommit':
+      return [
+        `member=${compact(request.memberId)}`,
+        ...instanceField(request.groupInstanceId),
+        `gen=${request.generationId}`,
+        `offsets=${compact(offsetMap(request.offsets))}`,
+      ].join(' ');
+    case 'OffsetFetch':
+      return `partitions=${compact(request.partitions)}`;
+    case 'FindCoordinator':
+      return `key=${request.key}`;
+  }
+}
+
+function renderResponse(response: Response): string {
+  switch (response.api) {
+    case 'JoinGroup': {
+      const members = response.members.length === 0 ? [] : [`members=${compact(response.members.map(memberWithInstance))}`];
+      const skip = response.skipAssignment ? ['skipAssignment'] : [];
+      return [
+        response.errorCode,
+        `member=${compact(response.memberId)}`,
+        `gen=${response.generationId}`,
+        `protocol=${compact(response.protocolName)}`,
+        `leader=${compact(response.leader)}`,
+        ...members,
+        ...skip,
+      ].join(' ');
+    }
+    case 'SyncGroup':
+      return `${response.errorCode} assignment=${compact(response.assignment)}`;
+    case 'Heartbeat':
+      return response.errorCode;
+    case 'LeaveGroup': {
+      const members = response.members.map((member) => `${memberWithInstance(member)}:${member.errorCode}`);
+      return members.length === 0 ? response.errorCode : `${response.errorCode} members=${compact(members)}`;
+    }
+    case 'OffsetCommit':
+      return `${response.errorCode} partitions=${compact(response.partitions)}`;
+    case 'OffsetFetch':
+      return `${response.errorCode} offsets=${compact(offsetMap(response.offsets))}`;
+    case 'FindCoordinator':
+      return `${response.errorCode} node=${response.nodeId}`;
+  }
+}
+
+function memberWithInstance(member: { readonly memberId: string; readonly groupInstanceId: string | null }): string {
+  const id = compact(member.memberId);
+  return member.groupInstanceId === null ? id : `${id}(${member.groupInstanceId})`;
+}
+
+function offsetMap(offsets: readonly { readonly partition: string; readonly committedOffset: number }[]): Record<string, number> {
+  return Object.fromEntries(offsets.map((entry) => [entry.partition, entry.committedOffset]));
+}
+
+/** A `__consumer_offsets` record; a null value is a tombstone. */
+export function renderRecord(record: GroupRecord): string {
+  if (record.type === 'OffsetCommit') {
+    return record.value === null
+      ? `OffsetCommit ${record.partition} tombstone`
+      : `OffsetCommit ${record.partition}=${record.value.offset}`;
+  }
+  if (record.value === null) return `GroupMetadata ${record.groupId} tombstone`;
+  const value = record.value;
+  const members = Object.fromEntries(value.members.map((member) => [memberWithInstance(member), member.assignment]));
+  return [
+    'GroupMetadata',
+    `gen=${value.generation}`,
+    `protocol=${compact(value.protocol)}`,
+    `leader=${compact(value.leader)}`,
+    `members=${compact(members)}`,
+  ].join(' ');
+}
