@@ -96,7 +96,8 @@ export const DEFAULT_CONFIG: ModelConfig = {
     joinGroupVersion: 9,
   },
   initialTopics: { t0: 2, t1: 1 },
-  initialRecordsPerPartition: 3,
+  // Busy consumers: there is always more to process, so rebalances meet consumers mid-batch.
+  initialRecordsPerPartition: 1000,
   networkLatencyMs: 2,
   appendLatencyMs: 5,
   topicNamePool: ['t0', 't1', 't2'],

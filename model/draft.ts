@@ -36,6 +36,7 @@ export interface DraftWorld {
   coordinator: DraftCoordinator;
   consumers: Record<string, DraftConsumer>;
   channels: Record<string, Message[]>;
+  slowLinks: Record<Endpoint, { latencyMs: number; untilMs: number }>;
   ghost: Mutable<Ghost>;
 }
 
@@ -56,6 +57,7 @@ export function draftOf(world: World): DraftWorld {
     coordinator: { ...c, group: c.group === null ? null : draftGroup(c.group), pendingAppends: [...c.pendingAppends] },
     consumers,
     channels,
+    slowLinks: { ...world.slowLinks },
     ghost: { ...world.ghost },
   };
 }
@@ -80,6 +82,16 @@ export function nextId(ctx: StepContext): number {
 
 export function note(ctx: StepContext, actor: string, text: string): void {
   ctx.effects.push({ kind: 'note', actor, text });
+}
+
+/** The latency of a message: the configured one, or a slow link's while it lasts. */
+function linkLatencyMs(ctx: StepContext, from: Endpoint, to: Endpoint): number {
+  let latencyMs = ctx.config.networkLatencyMs;
+  for (const end of [from, to]) {
+    const slow = ctx.w.slowLinks[end];
+    if (slow !== undefined && slow.untilMs > ctx.w.nowMs) latencyMs = Math.max(latencyMs, slow.latencyMs);
+  }
+  return latencyMs;
 }
 
 export function channelKey(from: Endpoint, to: Endpoint): string {
@@ -108,7 +120,7 @@ export function send(
     to,
     connection,
     correlationId,
-    deliverAtMs: Math.max(ctx.w.nowMs + ctx.config.networkLatencyMs, last),
+    deliverAtMs: Math.max(ctx.w.nowMs + linkLatencyMs(ctx, from, to), last),
     body,
   };
   ctx.w.channels[key] = [...channel, message];

@@ -22,13 +22,21 @@ export type HistoryEvent =
   | { readonly type: 'CloseConsumer'; readonly consumer: string }
   /** The process dies: no LeaveGroup, its connections are gone. */
   | { readonly type: 'CrashConsumer'; readonly consumer: string }
+  /**
+   * A rolling restart: the process stops (crashes, or closes cleanly) and starts again after
+   * `downMs`, with the same group.instance.id if it has one.
+   */
+  | { readonly type: 'BounceConsumer'; readonly consumer: string; readonly how: 'crash' | 'close'; readonly downMs: number }
   /** A stopped consumer's process starts again, with the same group.instance.id if it has one. */
   | { readonly type: 'RestartConsumer'; readonly consumer: string }
   /** The application thread blocks (slow processing); the heartbeat thread keeps running (KIP-62). */
   | { readonly type: 'StallConsumer'; readonly consumer: string; readonly durationMs: number }
   /** The whole process freezes (GC pause, SIGSTOP): no heartbeats, no processing. */
   | { readonly type: 'PauseConsumer'; readonly consumer: string; readonly durationMs: number }
+  /** KafkaConsumer.subscribe() with new topics; for a stopped consumer, the subscription it restarts with. */
   | { readonly type: 'ChangeSubscription'; readonly consumer: string; readonly subscription: readonly string[] }
+  /** The consumer's network link is slow: for `durationMs`, every message to or from it takes `latencyMs`. */
+  | { readonly type: 'SlowLink'; readonly consumer: string; readonly latencyMs: number; readonly durationMs: number }
   | { readonly type: 'CreateTopic'; readonly topic: string; readonly partitions: number }
   | { readonly type: 'DeleteTopic'; readonly topic: string }
   /** Increase a topic's partition count to `partitions`. */
@@ -65,9 +73,11 @@ export type HistoryEventType = HistoryEvent['type'];
 export const PERTURBATIONS: ReadonlySet<HistoryEventType> = new Set<HistoryEventType>([
   'CloseConsumer',
   'CrashConsumer',
+  'BounceConsumer',
   'StallConsumer',
   'PauseConsumer',
   'DelayMessages',
+  'SlowLink',
   'DropMessage',
   'DeleteTopic',
   'DeleteGroup',

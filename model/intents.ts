@@ -20,6 +20,7 @@ export type Intent =
   | { readonly type: 'CloseConsumer'; readonly pick: number }
   | { readonly type: 'CrashConsumer'; readonly pick: number }
   | { readonly type: 'RestartConsumer'; readonly pick: number }
+  | { readonly type: 'BounceConsumer'; readonly pick: number; readonly how: 'crash' | 'close'; readonly downMs: number }
   | { readonly type: 'StallConsumer'; readonly pick: number; readonly durationMs: number }
   | { readonly type: 'PauseConsumer'; readonly pick: number; readonly durationMs: number }
   | { readonly type: 'ChangeSubscription'; readonly pick: number; readonly topicsMask: number }
@@ -29,6 +30,7 @@ export type Intent =
   | { readonly type: 'Produce'; readonly pick: number; readonly partition: number; readonly count: number }
   | { readonly type: 'DelayMessages'; readonly pick: number; readonly direction: 'request' | 'response'; readonly delayMs: number }
   | { readonly type: 'DropMessage'; readonly pick: number; readonly direction: 'request' | 'response' }
+  | { readonly type: 'SlowLink'; readonly pick: number; readonly latencyMs: number; readonly durationMs: number }
   | { readonly type: 'DeleteGroup' }
   | { readonly type: 'AdvanceTime'; readonly durationMs: number };
 
@@ -59,8 +61,9 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
   { sessionTimeoutMs: 10_000, processingTimeMs: 1000, mixedMaxPollIntervalMs: 12_000 },
   { sessionTimeoutMs: 20_000, processingTimeMs: 500, mixedMaxPollIntervalMs: 15_000 },
   { sessionTimeoutMs: 5000 },
-  // A slow consumer: a batch takes most of max.poll.interval.ms, so rebalances often outrun it.
+  // Slow consumers: a batch takes most of max.poll.interval.ms, so rebalances often outrun them.
   { sessionTimeoutMs: 15_000, processingTimeMs: 17_000 },
+  { processingTimeMs: 19_000 },
 ];
 
 export interface ClientProfile {
@@ -114,6 +117,10 @@ export function resolveIntent(world: World, config: ModelConfig, intent: Intent)
       const consumer = pickOf(runningConsumers(world), intent.pick);
       return consumer === null ? null : { type: intent.type, consumer };
     }
+    case 'BounceConsumer': {
+      const consumer = pickOf(runningConsumers(world), intent.pick);
+      return consumer === null ? null : { type: 'BounceConsumer', consumer, how: intent.how, downMs: intent.downMs };
+    }
     case 'RestartConsumer': {
       const consumer = pickOf(stoppedConsumers(world), intent.pick);
       return consumer === null ? null : { type: 'RestartConsumer', consumer };
@@ -124,7 +131,8 @@ export function resolveIntent(world: World, config: ModelConfig, intent: Intent)
       return consumer === null ? null : { type: intent.type, consumer, durationMs: intent.durationMs };
     }
     case 'ChangeSubscription': {
-      const consumer = pickOf(runningConsumers(world), intent.pick);
+      // A stopped consumer takes the new subscription when it restarts: a redeploy with new config.
+      const consumer = pickOf(Object.keys(world.consumers), intent.pick);
       return consumer === null
         ? null
         : { type: 'ChangeSubscription', consumer, subscription: topicsOf(config, intent.topicsMask) };
@@ -155,6 +163,12 @@ export function resolveIntent(world: World, config: ModelConfig, intent: Intent)
       return intent.type === 'DelayMessages'
         ? { type: 'DelayMessages', consumer, direction: intent.direction, delayMs: intent.delayMs }
         : { type: 'DropMessage', consumer, direction: intent.direction };
+    }
+    case 'SlowLink': {
+      const consumer = pickOf(Object.keys(world.consumers), intent.pick);
+      return consumer === null
+        ? null
+        : { type: 'SlowLink', consumer, latencyMs: Math.max(1, intent.latencyMs), durationMs: Math.max(1, intent.durationMs) };
     }
     case 'DeleteGroup':
       return { type: 'DeleteGroup' };

@@ -161,8 +161,9 @@ class Runner {
   }
 
   /**
-   * Quiescence: no more faults. Wait until every stall, pause and delayed message has run its
-   * course, then give the group `convergenceBoundMs` to converge, judged after every step.
+   * Quiescence: no more faults. Wait until every stall, pause, bounce, slow link and delayed
+   * message has run its course, then give the group `convergenceBoundMs` to converge, judged after
+   * every step. Returns the time it took after the faults healed.
    */
   quiesce(): number | null {
     const liveness = this.invariants.liveness;
@@ -188,7 +189,7 @@ class Runner {
       converged = last.verdict.valid;
     }
     const verdict = last.verdict;
-    if (converged || verdict.valid) return this.world.nowMs - startMs;
+    if (converged || verdict.valid) return Math.max(0, this.world.nowMs - healedMs);
     this.fail(liveness.name, 'liveness', `not converged ${deadlineMs - healedMs}ms after the last fault healed: ${verdict.message}`, {
       ...verdict.witness,
       boundMs: deadlineMs - healedMs,
@@ -210,14 +211,16 @@ class Runner {
   }
 }
 
-/** When the last stall, pause and delayed message of the history are over. */
+/** When the last stall, pause, bounce and delayed message of the history are over. */
 function faultsEndMs(world: World): number[] {
   const ends: number[] = [];
   for (const c of Object.values(world.consumers)) {
     if (c.stalledUntilMs !== null) ends.push(c.stalledUntilMs);
     if (c.pausedUntilMs !== null) ends.push(c.pausedUntilMs);
+    if (c.restartAtMs !== null) ends.push(c.restartAtMs);
   }
   for (const channel of Object.values(world.channels)) for (const m of channel) ends.push(m.deliverAtMs);
+  for (const link of Object.values(world.slowLinks)) ends.push(link.untilMs);
   return ends;
 }
 

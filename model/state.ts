@@ -17,6 +17,8 @@ export interface World {
   readonly consumers: Readonly<Record<string, ConsumerState>>;
   /** FIFO channels keyed "from>to" (e.g. "c1>b0"): Kafka orders requests per connection only. */
   readonly channels: Readonly<Record<string, readonly Message[]>>;
+  /** Degraded links by consumer: messages to or from it take `latencyMs` until `untilMs`. */
+  readonly slowLinks: Readonly<Record<Endpoint, { readonly latencyMs: number; readonly untilMs: number }>>;
   /** History variables used only by invariants (TLA+ "aux vars"); not part of any protocol. */
   readonly ghost: Ghost;
 }
@@ -233,6 +235,8 @@ export interface ConsumerState {
   readonly lastPollMs: number;
   /** The whole process is frozen (GC pause, SIGSTOP) until then. */
   readonly pausedUntilMs: number | null;
+  /** A bounced process starts again then. */
+  readonly restartAtMs: number | null;
   /** The application thread is blocked (slow processing) until then; heartbeats go on (KIP-62). */
   readonly stalledUntilMs: number | null;
 

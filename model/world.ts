@@ -44,6 +44,7 @@ export function initialWorld(config: ModelConfig): World {
     coordinator: initialCoordinator(),
     consumers: {},
     channels: {},
+    slowLinks: {},
     ghost: { groupIncarnation: 0, perturbations: 0, steps: 0 },
   };
 }
@@ -155,6 +156,13 @@ function applyHistoryEvent(ctx: StepContext, event: HistoryEvent): void {
       return crashConsumer(ctx, w.consumers[event.consumer]);
     case 'RestartConsumer':
       return restartConsumer(ctx, w.consumers[event.consumer]);
+    case 'BounceConsumer': {
+      const c = w.consumers[event.consumer];
+      if (event.how === 'close') closeConsumer(ctx, c);
+      else crashConsumer(ctx, c);
+      c.restartAtMs = w.nowMs + event.downMs;
+      return;
+    }
     case 'StallConsumer': {
       const c = w.consumers[event.consumer];
       c.stalledUntilMs = Math.max(c.stalledUntilMs ?? 0, w.nowMs + event.durationMs);
@@ -195,6 +203,9 @@ function applyHistoryEvent(ctx: StepContext, event: HistoryEvent): void {
       w.channels[key] = (w.channels[key] ?? []).map((m) => ({ ...m, deliverAtMs: m.deliverAtMs + event.delayMs }));
       return;
     }
+    case 'SlowLink':
+      w.slowLinks[event.consumer] = { latencyMs: event.latencyMs, untilMs: w.nowMs + event.durationMs };
+      return;
     case 'DropMessage': {
       const key = event.direction === 'request' ? channelKey(event.consumer, COORDINATOR_ENDPOINT) : channelKey(COORDINATOR_ENDPOINT, event.consumer);
       const [lost, ...rest] = w.channels[key] ?? [];

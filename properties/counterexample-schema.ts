@@ -88,6 +88,12 @@ export const historyEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('CloseConsumer'), consumer }),
   z.strictObject({ type: z.literal('CrashConsumer'), consumer }),
   z.strictObject({ type: z.literal('RestartConsumer'), consumer }),
+  z.strictObject({
+    type: z.literal('BounceConsumer'),
+    consumer,
+    how: z.enum(['crash', 'close']),
+    downMs: nonNegativeInt,
+  }),
   z.strictObject({ type: z.literal('StallConsumer'), consumer, durationMs: nonNegativeInt }),
   z.strictObject({ type: z.literal('PauseConsumer'), consumer, durationMs: nonNegativeInt }),
   z.strictObject({ type: z.literal('ChangeSubscription'), consumer, subscription: z.array(name).readonly() }),
@@ -97,6 +103,7 @@ export const historyEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('Produce'), partition: topicPartition, count: positiveInt }),
   z.strictObject({ type: z.literal('DelayMessages'), consumer, direction, delayMs: nonNegativeInt }),
   z.strictObject({ type: z.literal('DropMessage'), consumer, direction }),
+  z.strictObject({ type: z.literal('SlowLink'), consumer, latencyMs: positiveInt, durationMs: positiveInt }),
   z.strictObject({ type: z.literal('DeleteGroup') }),
   z.strictObject({ type: z.literal('AdvanceTime'), durationMs: positiveInt }),
 ]);

@@ -144,6 +144,8 @@ export function renderEvent(event: StepEvent, effects: readonly Effect[] = []): 
     case 'CrashConsumer':
     case 'RestartConsumer':
       return `${event.type} ${event.consumer}`;
+    case 'BounceConsumer':
+      return `BounceConsumer ${event.consumer} ${event.how}, restart after ${ms(event.downMs)}`;
     case 'StallConsumer':
     case 'PauseConsumer':
       return `${event.type} ${event.consumer} for ${ms(event.durationMs)}`;
@@ -159,6 +161,8 @@ export function renderEvent(event: StepEvent, effects: readonly Effect[] = []): 
       return `Produce ${event.partition} count=${event.count}`;
     case 'DelayMessages':
       return `DelayMessages ${event.consumer} ${event.direction}s by ${ms(event.delayMs)}`;
+    case 'SlowLink':
+      return `SlowLink ${event.consumer} latency=${ms(event.latencyMs)} for ${ms(event.durationMs)}`;
     case 'DropMessage':
       return `DropMessage ${event.consumer} next ${event.direction}`;
     case 'DeleteGroup':

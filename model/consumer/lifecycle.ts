@@ -46,6 +46,7 @@ export function newConsumer(
     nextHeartbeatMs: null,
     lastPollMs: ctx.w.nowMs,
     pausedUntilMs: null,
+    restartAtMs: null,
     stalledUntilMs: null,
     metadata: metadataSnapshot(ctx),
     nextMetadataRefreshMs: ctx.w.nowMs + client.metadataMaxAgeMs,

@@ -62,7 +62,15 @@ function onFindCoordinator(ctx: StepContext, c: DraftConsumer, response: FindCoo
 
 function onJoinGroup(ctx: StepContext, c: DraftConsumer, response: JoinGroupResponse): void {
   const error = response.errorCode;
-  if (c.memberState !== 'PREPARING_REBALANCE') return; // we left meanwhile: ignore
+  if (c.memberState !== 'PREPARING_REBALANCE') {
+    // The heartbeat thread reset our generation meanwhile: the join attempt fails and is retried
+    // (UnjoinedGroupException in the Java client).
+    if (c.main === 'joining') {
+      c.rejoinNeeded = true;
+      pollNow(ctx, c);
+    }
+    return;
+  }
   if (error === 'NONE') return onJoinSucceeded(ctx, c, response);
   if (FATAL.has(error)) return failConsumer(ctx, c, error);
   switch (error) {
@@ -139,7 +147,14 @@ function renderAssignment(assignment: Record<string, readonly TopicPartition[]>)
 
 function onSyncGroup(ctx: StepContext, c: DraftConsumer, request: InFlightRequest, response: SyncGroupResponse): void {
   const error = response.errorCode;
-  if (c.memberState !== 'COMPLETING_REBALANCE' || c.generationId !== request.generationId) return;
+  if (c.memberState !== 'COMPLETING_REBALANCE' || c.generationId !== request.generationId) {
+    // Generation data was cleared by the heartbeat thread: this rebalance attempt failed; rejoin.
+    if (c.main === 'syncing') {
+      c.rejoinNeeded = true;
+      pollNow(ctx, c);
+    }
+    return;
+  }
   if (error === 'NONE') {
     c.memberState = 'STABLE';
     c.assignment = [...response.assignment];

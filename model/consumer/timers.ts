@@ -1,7 +1,7 @@
 import type { ConsumerState } from '../state.ts';
 import { type DraftConsumer, type StepContext, note } from '../draft.ts';
 import { heartbeatThreadWakes } from './heartbeat.ts';
-import { metadataSnapshot } from './lifecycle.ts';
+import { metadataSnapshot, restartConsumer } from './lifecycle.ts';
 import { backOff, markCoordinatorUnknown } from './membership.ts';
 import { finishProcessing, poll } from './poll.ts';
 
@@ -9,10 +9,10 @@ import { finishProcessing, poll } from './poll.ts';
  * A consumer's timers. A frozen process (PauseConsumer) fires none until it thaws; a blocked
  * application thread (StallConsumer) delays only the application thread's timers.
  */
-export type ConsumerTimer = 'requestTimeout' | 'poll' | 'processingDone' | 'heartbeat' | 'metadataRefresh';
+export type ConsumerTimer = 'restart' | 'requestTimeout' | 'poll' | 'processingDone' | 'heartbeat' | 'metadataRefresh';
 
 export function nextConsumerTimer(c: ConsumerState): { atMs: number; timer: ConsumerTimer } | null {
-  if (c.process !== 'running') return null;
+  if (c.process !== 'running') return c.restartAtMs === null ? null : { atMs: c.restartAtMs, timer: 'restart' };
   let best: { atMs: number; timer: ConsumerTimer } | null = null;
   const pausedUntil = c.pausedUntilMs ?? 0;
   const stalledUntil = c.stalledUntilMs ?? 0;
@@ -35,6 +35,8 @@ export function fireConsumerTimer(ctx: StepContext, c: DraftConsumer, timer: Con
   if (c.pausedUntilMs !== null && c.pausedUntilMs <= ctx.w.nowMs) c.pausedUntilMs = null;
   if (c.stalledUntilMs !== null && c.stalledUntilMs <= ctx.w.nowMs) c.stalledUntilMs = null;
   switch (timer) {
+    case 'restart':
+      return restartConsumer(ctx, c);
     case 'requestTimeout':
       return expireRequest(ctx, c);
     case 'poll':
