@@ -24,9 +24,16 @@ export type HistoryEvent =
   | { readonly type: 'CrashConsumer'; readonly consumer: string }
   /**
    * A rolling restart: the process stops (crashes, or closes cleanly) and starts again after
-   * `downMs`, with the same group.instance.id if it has one.
+   * `downMs`, with the same group.instance.id if it has one — and, for a redeploy that changes
+   * the configuration, with a new subscription.
    */
-  | { readonly type: 'BounceConsumer'; readonly consumer: string; readonly how: 'crash' | 'close'; readonly downMs: number }
+  | {
+      readonly type: 'BounceConsumer';
+      readonly consumer: string;
+      readonly how: 'crash' | 'close';
+      readonly downMs: number;
+      readonly subscription?: readonly string[];
+    }
   /** A stopped consumer's process starts again, with the same group.instance.id if it has one. */
   | { readonly type: 'RestartConsumer'; readonly consumer: string }
   /** The application thread blocks (slow processing); the heartbeat thread keeps running (KIP-62). */

@@ -20,7 +20,14 @@ export type Intent =
   | { readonly type: 'CloseConsumer'; readonly pick: number }
   | { readonly type: 'CrashConsumer'; readonly pick: number }
   | { readonly type: 'RestartConsumer'; readonly pick: number }
-  | { readonly type: 'BounceConsumer'; readonly pick: number; readonly how: 'crash' | 'close'; readonly downMs: number }
+  | {
+      readonly type: 'BounceConsumer';
+      readonly pick: number;
+      readonly how: 'crash' | 'close';
+      readonly downMs: number;
+      /** 0: same configuration; otherwise the topic mask of a new subscription. */
+      readonly newTopicsMask: number;
+    }
   | { readonly type: 'StallConsumer'; readonly pick: number; readonly durationMs: number }
   | { readonly type: 'PauseConsumer'; readonly pick: number; readonly durationMs: number }
   | { readonly type: 'ChangeSubscription'; readonly pick: number; readonly topicsMask: number }
@@ -119,7 +126,9 @@ export function resolveIntent(world: World, config: ModelConfig, intent: Intent)
     }
     case 'BounceConsumer': {
       const consumer = pickOf(runningConsumers(world), intent.pick);
-      return consumer === null ? null : { type: 'BounceConsumer', consumer, how: intent.how, downMs: intent.downMs };
+      if (consumer === null) return null;
+      const bounce = { type: 'BounceConsumer' as const, consumer, how: intent.how, downMs: intent.downMs };
+      return intent.newTopicsMask === 0 ? bounce : { ...bounce, subscription: topicsOf(config, intent.newTopicsMask) };
     }
     case 'RestartConsumer': {
       const consumer = pickOf(stoppedConsumers(world), intent.pick);

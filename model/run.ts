@@ -174,8 +174,8 @@ class Runner {
     const deadlineMs = healedMs + convergenceBoundMs(this.config);
     let converged = false;
     const last: { verdict: Verdict } = { verdict: VALID };
+    if (!this.advance(healedMs)) return null;
     const ok = this.advance(deadlineMs, () => {
-      if (this.world.nowMs < healedMs) return false;
       this.checks[liveness.name] += 1;
       last.verdict = liveness.converged(this.world, this.config);
       converged = last.verdict.valid;

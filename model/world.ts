@@ -161,6 +161,7 @@ function applyHistoryEvent(ctx: StepContext, event: HistoryEvent): void {
       if (event.how === 'close') closeConsumer(ctx, c);
       else crashConsumer(ctx, c);
       c.restartAtMs = w.nowMs + event.downMs;
+      if (event.subscription !== undefined) c.subscription = event.subscription;
       return;
     }
     case 'StallConsumer': {

@@ -51,6 +51,7 @@ export function intentArbitraries(config: ModelConfig): Record<IntentType, fc.Ar
       pick,
       how: fc.constantFrom<'crash' | 'close'>('crash', 'close'),
       downMs: durationMs(timeoutScaleMs),
+      newTopicsMask: fc.oneof(fc.constant(0), topicMasks),
     }),
     StallConsumer: fc.record({ type: fc.constant('StallConsumer' as const), pick, durationMs: durationMs(timeoutScaleMs) }),
     PauseConsumer: fc.record({ type: fc.constant('PauseConsumer' as const), pick, durationMs: durationMs(timeoutScaleMs) }),

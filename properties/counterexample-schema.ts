@@ -93,6 +93,7 @@ export const historyEventSchema = z.discriminatedUnion('type', [
     consumer,
     how: z.enum(['crash', 'close']),
     downMs: nonNegativeInt,
+    subscription: z.array(name).readonly().optional(),
   }),
   z.strictObject({ type: z.literal('StallConsumer'), consumer, durationMs: nonNegativeInt }),
   z.strictObject({ type: z.literal('PauseConsumer'), consumer, durationMs: nonNegativeInt }),

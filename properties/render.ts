@@ -145,7 +145,9 @@ export function renderEvent(event: StepEvent, effects: readonly Effect[] = []): 
     case 'RestartConsumer':
       return `${event.type} ${event.consumer}`;
     case 'BounceConsumer':
-      return `BounceConsumer ${event.consumer} ${event.how}, restart after ${ms(event.downMs)}`;
+      return `BounceConsumer ${event.consumer} ${event.how}, restart after ${ms(event.downMs)}${
+        event.subscription === undefined ? '' : ` with subscription=${compact(event.subscription)}`
+      }`;
     case 'StallConsumer':
     case 'PauseConsumer':
       return `${event.type} ${event.consumer} for ${ms(event.durationMs)}`;

@@ -96,9 +96,12 @@ export function staleLeaderSnapshotTopics(world: World): string[] {
   if (g === null || g.status !== 'Stable' || g.assignmentBasis === null) return [];
   const leader = Object.values(world.consumers).find((c) => c.process === 'running' && c.isLeader && c.memberId === g.leaderId);
   if (leader === undefined || leader.assignmentMetadata === null) return [];
-  const basis = g.assignmentBasis.partitionCounts;
+  const basis = g.assignmentBasis;
+  // Only topics the assignment was computed for: a topic nobody subscribed to then is a
+  // subscription change, which must rebalance (KAFKA-12759), not this anomaly.
+  const assignedFor = new Set(basis.members.flatMap((m) => m.topics));
   return Object.keys(leader.assignmentMetadata)
-    .filter((topic) => leader.assignmentMetadata![topic] !== (basis[topic] ?? 0))
+    .filter((topic) => assignedFor.has(topic) && leader.assignmentMetadata![topic] !== (basis.partitionCounts[topic] ?? 0))
     .sort();
 }
 
