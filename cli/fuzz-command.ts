@@ -32,6 +32,7 @@ export interface FuzzCommandOptions {
   readonly topics?: number;
   readonly partitions?: number;
   readonly maxEvents?: number;
+  readonly mixedPollIntervals?: boolean;
   readonly swarm: boolean;
   readonly invariant?: readonly string[];
   readonly outDir: string;
@@ -52,6 +53,7 @@ export async function fuzzCommand(options: FuzzCommandOptions, io: Io): Promise<
     consumers: options.consumers,
     topics: options.topics,
     partitions: options.partitions,
+    mixedPollIntervals: options.mixedPollIntervals ?? false,
     mutant: mutant?.name ?? null,
   });
   const knobs = knobsOf(options, config, invariants);
@@ -146,6 +148,7 @@ function knobsOf(options: FuzzCommandOptions, config: ModelConfig, invariants: r
     topics: Object.keys(config.initialTopics).length,
     partitions: config.initialTopics,
     maxEvents: options.maxEvents ?? DEFAULT_MAX_EVENTS,
+    mixedPollIntervals: config.mixedPollIntervals,
     swarm: options.swarm,
     invariants,
   };

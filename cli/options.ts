@@ -32,6 +32,7 @@ export interface Scope {
   readonly consumers?: number;
   readonly topics?: number;
   readonly partitions?: number;
+  readonly mixedPollIntervals?: boolean;
   readonly mutant: string | null;
 }
 
@@ -50,6 +51,7 @@ export function scopedConfig(scope: Scope, base: ModelConfig = makeConfig()): Mo
   return makeConfig({
     ...base,
     maxConsumers: scope.consumers ?? base.maxConsumers,
+    mixedPollIntervals: scope.mixedPollIntervals ?? base.mixedPollIntervals,
     mutant: scope.mutant,
     ...(topicsChanged ? { initialTopics, topicNamePool: names } : {}),
   });

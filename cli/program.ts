@@ -65,7 +65,8 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .option('--topics <n>', `number of initial topics t0, t1, ... (default ${DEFAULT_TOPICS})`, parseTopics)
     .option('--partitions <n>', `partitions per initial topic (default ${DEFAULT_PARTITIONS})`, parsePartitions)
     // The default lives in the fuzz driver (not imported here, to keep --help fast); cli.test.ts checks it.
-    .option('--max-events <n>', 'longest generated history, in events (default 40)', parseMaxEvents)
+    .option('--max-events <n>', 'longest generated history, in events (default 60)', parseMaxEvents)
+    .option('--mixed-poll-intervals', 'let consumers differ in max.poll.interval.ms (finds the JoinGroup-timeout livelock; see README Findings)')
     .option('--no-swarm', 'use the same event weights in every run (no swarm testing)')
     .option('--invariant <name...>', 'check only these invariants (default: every promise; see: groupspec invariants)')
     .option('--out-dir <dir>', 'where counterexamples are saved', 'counterexamples')

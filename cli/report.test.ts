@@ -11,6 +11,7 @@ const knobs: FuzzKnobs = {
   topics: 2,
   partitions: { t0: 2, t1: 1 },
   maxEvents: 40,
+  mixedPollIntervals: false,
   swarm: false,
   invariants: ['NoDoublePartitionOwnership'],
 };

@@ -22,6 +22,7 @@ export interface FuzzKnobs {
   readonly topics: number;
   readonly partitions: Readonly<Record<string, number>>;
   readonly maxEvents: number;
+  readonly mixedPollIntervals: boolean;
   readonly swarm: boolean;
   /** null: the default set (every promise). */
   readonly invariants: readonly string[] | null;
@@ -67,6 +68,7 @@ export function fuzzCommandLine(knobs: FuzzKnobs): string {
   const counts = Object.values(knobs.partitions);
   parts.push(`--topics ${knobs.topics}`);
   if (counts.length > 0 && counts.every((count) => count === counts[0])) parts.push(`--partitions ${counts[0]}`);
+  if (knobs.mixedPollIntervals) parts.push('--mixed-poll-intervals');
   if (!knobs.swarm) parts.push('--no-swarm');
   if (knobs.invariants !== null) parts.push(`--invariant ${knobs.invariants.join(' ')}`);
   return parts.join(' ');
@@ -101,6 +103,7 @@ export function renderFuzzReportMarkdown(report: FuzzReport): string {
       .map(([topic, count]) => `${topic}:${count}`)
       .join(',')}`,
     `max_events=${knobs.maxEvents}`,
+    `mixed_poll_intervals=${knobs.mixedPollIntervals}`,
     `swarm=${knobs.swarm}`,
     `invariants=${knobs.invariants === null ? 'default' : knobs.invariants.join(',')}`,
     '',

@@ -30,12 +30,6 @@ export const MUTANTS: readonly MutantInfo[] = [
     caughtBy: 'StableImpliesFullAssignment',
   },
   {
-    name: 'KAFKA-9801',
-    description:
-      'A static member rejoining during CompletingRebalance does not trigger a rebalance, so the leader assigns to its old member id and the new id gets nothing (fixed in 2.5.0).',
-    caughtBy: 'StableImpliesFullAssignment',
-  },
-  {
     name: 'KAFKA-12759',
     description:
       'A static member that rejoins a Stable group subscribed to different topics does not trigger a rebalance, so its new topics are never assigned (open upstream; Kafka behaves like this at our reference snapshot).',

@@ -2,6 +2,7 @@ import type { ModelConfig } from './config.ts';
 import type { Effect, HistoryEvent, StepEvent } from './events.ts';
 import { type Intent, resolveIntent } from './intents.ts';
 import { selectInvariants, type SelectedInvariants } from './invariants/index.ts';
+import { EventuallyStable } from './invariants/liveness.ts';
 import type { World } from './state.ts';
 import { VALID, type Verdict } from './types.ts';
 import { initialWorld, nextDue, step } from './world.ts';
@@ -59,6 +60,9 @@ export interface RunResult {
 
 /** The pseudo-invariant a violation names when the model itself threw. */
 export const MODEL_CRASH = 'ModelCrash';
+
+/** Pseudo-invariant name under which quiescence is counted when liveness itself is not checked. */
+const QUIESCENCE = 'quiescence';
 
 /** A limit on everything: one AdvanceTime may not take more model steps than this. */
 const MAX_STEPS_PER_ADVANCE = 200_000;
@@ -166,8 +170,9 @@ class Runner {
    * every step. Returns the time it took after the faults healed.
    */
   quiesce(): number | null {
-    const liveness = this.invariants.liveness;
-    if (liveness === null) return null;
+    // Quiescence runs even when liveness is not judged: recovery is where many safety bugs show.
+    const liveness = this.invariants.liveness ?? { ...EventuallyStable, name: QUIESCENCE };
+    this.checks[liveness.name] ??= 0;
     this.eventIndex = -1;
     const startMs = this.world.nowMs;
     const healedMs = Math.max(startMs, ...faultsEndMs(this.world));
@@ -190,6 +195,7 @@ class Runner {
     }
     const verdict = last.verdict;
     if (converged || verdict.valid) return Math.max(0, this.world.nowMs - healedMs);
+    if (liveness.name === QUIESCENCE) return null;
     this.fail(liveness.name, 'liveness', `not converged ${deadlineMs - healedMs}ms after the last fault healed: ${verdict.message}`, {
       ...verdict.witness,
       boundMs: deadlineMs - healedMs,

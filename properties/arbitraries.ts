@@ -70,7 +70,7 @@ export function intentArbitraries(config: ModelConfig): Record<IntentType, fc.Ar
     SlowLink: fc.record({
       type: fc.constant('SlowLink' as const),
       pick,
-      latencyMs: durationMs(timeoutScaleMs / 4),
+      latencyMs: durationMs(timeoutScaleMs / 2),
       durationMs: durationMs(timeoutScaleMs),
     }),
     DeleteGroup: fc.record({ type: fc.constant('DeleteGroup' as const) }),

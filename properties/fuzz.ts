@@ -57,7 +57,7 @@ export interface FuzzOutcome {
   readonly failure: FuzzFailure | null;
 }
 
-export const DEFAULT_MAX_EVENTS = 40;
+export const DEFAULT_MAX_EVENTS = 60;
 
 export function fuzz(options: FuzzOptions): FuzzOutcome {
   const started = Date.now();

@@ -255,7 +255,6 @@ function replaceStaticMemberThenRebalanceOrCompleteJoin(
     }
     case 'CompletingRebalance':
       // KAFKA-9801: the leader may have assigned to the old id; rebalance so the new id gets partitions.
-      if (isMutant(ctx, 'KAFKA-9801')) return;
       return prepareRebalance(ctx, g);
     case 'PreparingRebalance':
       return maybeCompleteJoinPhase(ctx, g);
