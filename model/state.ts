@@ -139,6 +139,12 @@ export type AppendCallback =
       readonly apiVersion: number;
     }
   | {
+      /** A write operation that wrote nothing is answered once the writes before it are acknowledged. */
+      readonly kind: 'respond';
+      readonly replyTo: ReplyTo;
+      readonly response: Response;
+    }
+  | {
       readonly kind: 'offsetCommit';
       readonly replyTo: ReplyTo;
       readonly partitions: readonly TopicPartition[];

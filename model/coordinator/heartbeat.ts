@@ -2,7 +2,8 @@ import type { HeartbeatRequest } from '../protocol.ts';
 import type { ReplyTo } from '../state.ts';
 import type { ErrorCode } from '../types.ts';
 import { type StepContext, isMutant } from '../draft.ts';
-import { member, reply, validateMember } from './group.ts';
+import { respondAfterPendingWrites } from './append.ts';
+import { member, validateMember } from './group.ts';
 import { scheduleHeartbeat } from './rebalance.ts';
 
 /**
@@ -12,7 +13,8 @@ import { scheduleHeartbeat } from './rebalance.ts';
  */
 export function handleHeartbeat(ctx: StepContext, request: HeartbeatRequest, replyTo: ReplyTo): void {
   const errorCode = heartbeatError(ctx, request);
-  reply(ctx, replyTo, { api: 'Heartbeat', errorCode });
+  // A write operation without records: answered after the writes before it (coordinator runtime).
+  respondAfterPendingWrites(ctx, replyTo, { api: 'Heartbeat', errorCode });
   ctx.effects.push({
     kind: 'answer',
     api: 'Heartbeat',

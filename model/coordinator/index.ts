@@ -3,7 +3,7 @@ import type { CoordinatorState, ReplyTo } from '../state.ts';
 import type { StepContext } from '../draft.ts';
 import { EMPTY_DURABLE_STATE } from '../records.ts';
 import { acknowledgeFirstAppend, appendRecords } from './append.ts';
-import { completeJoinFuture, joinResponseFor, member, transitionTo } from './group.ts';
+import { completeJoinFuture, joinResponseFor, member, reply, transitionTo } from './group.ts';
 import { handleHeartbeat } from './heartbeat.ts';
 import { handleJoinGroup } from './join.ts';
 import { handleLeaveGroup } from './leave.ts';
@@ -83,6 +83,8 @@ function onAppendAcknowledged(ctx: StepContext): void {
       return completeSyncAssignment(ctx, callback.generationId, callback.assignment, callback.basis);
     case 'offsetCommit':
       return completeOffsetCommit(ctx, callback.replyTo, callback.request);
+    case 'respond':
+      return reply(ctx, callback.replyTo, callback.response);
     case 'staticReplacement': {
       const g = ctx.w.coordinator.group;
       const m = g === null ? undefined : member(g, callback.newMemberId);
@@ -116,7 +118,10 @@ export function deleteGroup(ctx: StepContext): void {
   }
   transitionTo(ctx, g, 'Dead');
   // DeleteGroups removes the group's offsets too: one tombstone per partition, then the group's.
-  const offsetTombstones = Object.keys(ctx.w.coordinator.durable.offsets).map((partition) => ({
+  // Kafka replays a write into memory when it is written, so commits not yet acknowledged count too.
+  const inFlight = ctx.w.coordinator.pendingAppends.flatMap((a) => a.records.flatMap((r) => (r.type === 'OffsetCommit' ? [r.partition] : [])));
+  const partitions = [...new Set([...Object.keys(ctx.w.coordinator.durable.offsets), ...inFlight])].sort();
+  const offsetTombstones = partitions.map((partition) => ({
     type: 'OffsetCommit' as const,
     groupId: g.groupId,
     partition,

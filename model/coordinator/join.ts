@@ -288,7 +288,8 @@ export function replaceStaticMember(
   if (isMutant(ctx, 'static-replace-keeps-old-member')) g.members.push(fresh);
   else g.members[index] = fresh;
   if (g.leaderId === oldMemberId) g.leaderId = newMemberId;
+  // Kafka leaves the old id in pendingSyncMembers (ClassicGroup.replaceStaticMember): if the
+  // pending-sync timer fires it still counts as not synced, and the group rebalances.
   g.staticMembers = { ...g.staticMembers, [groupInstanceId]: newMemberId };
-  g.pendingSyncMembers = g.pendingSyncMembers.map((id) => (id === oldMemberId ? newMemberId : id));
   return fresh;
 }

@@ -2,7 +2,8 @@ import type { LeaveGroupRequest, LeaveGroupResponse } from '../protocol.ts';
 import type { ReplyTo } from '../state.ts';
 import type { ErrorCode } from '../types.ts';
 import type { StepContext } from '../draft.ts';
-import { completeJoinFuture, isPendingMember, joinError, member, removeMember, reply, validateMember } from './group.ts';
+import { respondAfterPendingWrites } from './append.ts';
+import { completeJoinFuture, isPendingMember, joinError, member, removeMember, validateMember } from './group.ts';
 import { maybeCompleteJoinPhase, maybePrepareRebalanceOrCompleteJoin } from './rebalance.ts';
 
 /**
@@ -13,7 +14,7 @@ import { maybeCompleteJoinPhase, maybePrepareRebalanceOrCompleteJoin } from './r
 export function handleLeaveGroup(ctx: StepContext, request: LeaveGroupRequest, replyTo: ReplyTo): void {
   const g = ctx.w.coordinator.group;
   const respond = (response: LeaveGroupResponse): void => {
-    reply(ctx, replyTo, response);
+    respondAfterPendingWrites(ctx, replyTo, response);
     for (const m of response.members) {
       ctx.effects.push({
         kind: 'answer',
@@ -26,7 +27,8 @@ export function handleLeaveGroup(ctx: StepContext, request: LeaveGroupRequest, r
     }
   };
   if (g === null) {
-    return respond({ api: 'LeaveGroup', errorCode: 'UNKNOWN_MEMBER_ID', members: request.members.map((m) => ({ ...m, errorCode: 'UNKNOWN_MEMBER_ID' })) });
+    // The error is per member; the top-level error stays NONE (GroupCoordinatorService.leaveGroup).
+    return respond({ api: 'LeaveGroup', errorCode: 'NONE', members: request.members.map((m) => ({ ...m, errorCode: 'UNKNOWN_MEMBER_ID' })) });
   }
   if (g.status === 'Dead') return respond({ api: 'LeaveGroup', errorCode: 'COORDINATOR_NOT_AVAILABLE', members: [] });
 

@@ -4,7 +4,8 @@ import type { ReplyTo } from '../state.ts';
 import type { ErrorCode } from '../types.ts';
 import { type StepContext, isMutant } from '../draft.ts';
 import { appendRecords } from './append.ts';
-import { reply, validateMember } from './group.ts';
+import { newGroup, reply, validateMember } from './group.ts';
+import { parseTp } from '../types.ts';
 
 /**
  * OffsetCommit and OffsetFetch for a classic group (§1.6, §4.1; ClassicGroup.validateOffsetCommit,
@@ -13,12 +14,20 @@ import { reply, validateMember } from './group.ts';
  * acknowledged.
  */
 export function handleOffsetCommit(ctx: StepContext, request: OffsetCommitRequest, replyTo: ReplyTo): void {
-  const errorCode = offsetCommitError(ctx, request);
+  // The broker rejects partitions of unknown topics before the coordinator sees them (KafkaApis).
+  const known = request.offsets.filter((o) => partitionExists(ctx, o.partition));
+  const errorCode = known.length < request.offsets.length ? 'UNKNOWN_TOPIC_OR_PARTITION' : offsetCommitError(ctx, request);
   const partitions = request.offsets.map((o) => o.partition);
   if (errorCode !== null) {
     reply(ctx, replyTo, { api: 'OffsetCommit', errorCode, partitions });
     answered(ctx, request, errorCode);
     return;
+  }
+  if (ctx.w.coordinator.group === null) {
+    // A "simple" commit to a group that does not exist creates an Empty group without a protocol
+    // type (OffsetMetadataManager.validateOffsetCommit -> getOrMaybeCreateClassicGroup).
+    ctx.w.coordinator.group = newGroup(ctx.config.groupId, ctx.w.nowMs);
+    ctx.effects.push({ kind: 'groupTransition', from: 'none', to: 'Empty', generationId: 0 });
   }
   const records: GroupRecord[] = request.offsets.map((o) => ({
     type: 'OffsetCommit',
@@ -34,6 +43,12 @@ export function handleOffsetCommit(ctx: StepContext, request: OffsetCommitReques
     generationId: request.generationId,
   });
   appendRecords(ctx, records, { kind: 'offsetCommit', replyTo, partitions, request });
+}
+
+function partitionExists(ctx: StepContext, partition: string): boolean {
+  const { topic, partition: index } = parseTp(partition);
+  const state = ctx.w.topics[topic];
+  return state !== undefined && index < state.partitions;
 }
 
 /** The commit's records were acknowledged: answer NONE. */

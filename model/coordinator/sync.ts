@@ -75,8 +75,11 @@ function validateSyncGroup(ctx: StepContext, g: DraftGroup, request: SyncGroupRe
   const invalid = validateMember(g, request.memberId, request.groupInstanceId);
   if (invalid !== null) return invalid;
   if (request.generationId !== g.generationId) return 'ILLEGAL_GENERATION';
-  if (request.protocolType !== g.protocolType) return 'INCONSISTENT_GROUP_PROTOCOL';
-  if (request.protocolName !== null && request.protocolName !== g.protocolName) return 'INCONSISTENT_GROUP_PROTOCOL';
+  // isProtocolInconsistent: only two known, different names are inconsistent.
+  const inconsistent = (a: string | null, b: string | null): boolean => a !== null && b !== null && a !== b;
+  if (inconsistent(request.protocolType, g.protocolType) || inconsistent(request.protocolName, g.protocolName)) {
+    return 'INCONSISTENT_GROUP_PROTOCOL';
+  }
   return null;
 }
 
