@@ -61,9 +61,6 @@ export interface RunResult {
 /** The pseudo-invariant a violation names when the model itself threw. */
 export const MODEL_CRASH = 'ModelCrash';
 
-/** Pseudo-invariant name under which quiescence is counted when liveness itself is not checked. */
-const QUIESCENCE = 'quiescence';
-
 /** A limit on everything: one AdvanceTime may not take more model steps than this. */
 const MAX_STEPS_PER_ADVANCE = 200_000;
 
@@ -171,8 +168,11 @@ class Runner {
    */
   quiesce(): number | null {
     // Quiescence runs even when liveness is not judged: recovery is where many safety bugs show.
-    const liveness = this.invariants.liveness ?? { ...EventuallyStable, name: QUIESCENCE };
-    this.checks[liveness.name] ??= 0;
+    const judged = this.invariants.liveness !== null;
+    const liveness = this.invariants.liveness ?? EventuallyStable;
+    const count = (): void => {
+      if (judged) this.checks[liveness.name] += 1;
+    };
     this.eventIndex = -1;
     const startMs = this.world.nowMs;
     const healedMs = Math.max(startMs, ...faultsEndMs(this.world));
@@ -181,7 +181,7 @@ class Runner {
     const last: { verdict: Verdict } = { verdict: VALID };
     if (!this.advance(healedMs)) return null;
     const ok = this.advance(deadlineMs, () => {
-      this.checks[liveness.name] += 1;
+      count();
       last.verdict = liveness.converged(this.world, this.config);
       converged = last.verdict.valid;
       return converged;
@@ -189,13 +189,13 @@ class Runner {
     if (!ok) return null;
     if (!converged) {
       // The last tick reached the deadline; judge the world it left.
-      this.checks[liveness.name] += 1;
+      count();
       last.verdict = liveness.converged(this.world, this.config);
       converged = last.verdict.valid;
     }
     const verdict = last.verdict;
     if (converged || verdict.valid) return Math.max(0, this.world.nowMs - healedMs);
-    if (liveness.name === QUIESCENCE) return null;
+    if (!judged) return null;
     this.fail(liveness.name, 'liveness', `not converged ${deadlineMs - healedMs}ms after the last fault healed: ${verdict.message}`, {
       ...verdict.witness,
       boundMs: deadlineMs - healedMs,
