@@ -96,6 +96,7 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .description('Re-run a counterexample file, print its trace, and check it still does what its "expect" says.')
     .argument('<file>', 'a counterexample .json file')
     .option('--quiet', 'print a one-line summary instead of the trace', false)
+    .option('--verbose', 'print every model step; by default routine and repeated steps are folded', false)
     .showHelpAfterError('see groupspec replay --help')
     .addHelpText(
       'after',
@@ -107,7 +108,7 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
         '  $ groupspec replay counterexamples/NoDoublePartitionOwnership-range-overlap-7e3a.json',
       ].join('\n'),
     )
-    .action(async (file: string, options: { quiet: boolean }) => {
+    .action(async (file: string, options: { quiet: boolean; verbose: boolean }) => {
       const { replayCommand } = await import('./replay-command.ts');
       setExitCode(await replayCommand(file, options, io));
     });

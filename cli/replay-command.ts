@@ -12,6 +12,8 @@ import { loadRegistries } from './registries.ts';
 
 export interface ReplayOptions {
   readonly quiet: boolean;
+  /** Render every step; the saved .trace.txt folds routine and repeated steps. */
+  readonly verbose?: boolean;
 }
 
 /**
@@ -32,11 +34,11 @@ export async function replayCommand(file: string, options: ReplayOptions, io: Io
   if (options.quiet) {
     io.out(`${renderSummary(result)}\n`);
   } else {
-    const trace = renderCounterexample(cx, result);
+    const trace = renderCounterexample(cx, result, { verbose: options.verbose ?? false });
     io.out(trace);
     io.out('\n');
     const tracePath = tracePathFor(file);
-    if (existsSync(tracePath) && readFileSync(tracePath, 'utf8') !== trace) {
+    if (!options.verbose && existsSync(tracePath) && readFileSync(tracePath, 'utf8') !== trace) {
       io.out(`note: ${tracePath} differs from this trace; after review, update it with: npx vitest run -u counterexamples\n`);
     }
   }

@@ -16,7 +16,7 @@ import {
 import { CounterexampleError } from './counterexample-error.ts';
 import { findJsonSyntaxProblem, formatJsonPath, lineOfJsonPath, positionAt, type JsonPath } from './json-locate.ts';
 import { prettyJson } from './pretty-json.ts';
-import { renderExpectation, renderTrace } from './render.ts';
+import { type RenderOptions, renderExpectation, renderTrace } from './render.ts';
 
 export { COUNTEREXAMPLE_FORMAT, counterexampleSchema } from './counterexample-schema.ts';
 export { CounterexampleError } from './counterexample-error.ts';
@@ -263,7 +263,7 @@ export function replayCounterexample(cx: Counterexample): RunResult {
 }
 
 /** The trace file's content for a counterexample and its replay. */
-export function renderCounterexample(cx: Counterexample, result: RunResult): string {
+export function renderCounterexample(cx: Counterexample, result: RunResult, options: RenderOptions = {}): string {
   return renderTrace(result, {
     title: cx.title,
     id: cx.id,
@@ -272,7 +272,7 @@ export function renderCounterexample(cx: Counterexample, result: RunResult): str
     expect: cx.expect,
     checkedInvariants: cx.checkedInvariants,
     config: cx.config,
-  });
+  }, options);
 }
 
 export interface ExpectationCheck {

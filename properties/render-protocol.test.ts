@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Effect } from '../model/events.ts';
 import type { Request, Response } from '../model/protocol.ts';
-import { renderBody, renderEffect } from './render-protocol.ts';
+import { isRoutineEffect, renderBody, renderEffect } from './render-protocol.ts';
 import { message } from './test-fixtures.ts';
 
 describe('renderBody', () => {
@@ -69,5 +69,47 @@ describe('renderEffect', () => {
   ];
   it.each(cases.map(([effect, expected]) => [expected, effect] as const))('%s', (expected, effect) => {
     expect(renderEffect(effect)).toBe(expected);
+  });
+});
+
+describe('isRoutineEffect', () => {
+  const heartbeat = message('c1', 'b0', { api: 'Heartbeat', groupId: 'g', generationId: 1, memberId: 'm1', groupInstanceId: null });
+  const join = message('c1', 'b0', {
+    api: 'JoinGroup',
+    groupId: 'g',
+    memberId: 'm1',
+    groupInstanceId: null,
+    sessionTimeoutMs: 10_000,
+    rebalanceTimeoutMs: 20_000,
+    protocolType: 'consumer',
+    protocols: [],
+    apiVersion: 9,
+  });
+  const offsetRecord = { type: 'OffsetCommit', groupId: 'g', partition: 't0-0', value: { offset: 3, commitTimestamp: 10 } } as const;
+  const cases: [string, Effect, boolean][] = [
+    ['a heartbeat request', { kind: 'send', message: heartbeat }, true],
+    ['a heartbeat answered NONE', { kind: 'deliver', message: message('b0', 'c1', { api: 'Heartbeat', errorCode: 'NONE' }) }, true],
+    ['a heartbeat answered with an error', { kind: 'deliver', message: message('b0', 'c1', { api: 'Heartbeat', errorCode: 'REBALANCE_IN_PROGRESS' }) }, false],
+    ['a JoinGroup request', { kind: 'send', message: join }, false],
+    ['a discarded heartbeat', { kind: 'discard', message: heartbeat, reason: 'connection closed' }, false],
+    ['OffsetCommit records', { kind: 'append', records: [offsetRecord] }, true],
+    ['an OffsetCommit tombstone', { kind: 'append', records: [{ ...offsetRecord, value: null }] }, false],
+    ['a GroupMetadata record', { kind: 'append', records: [{ type: 'GroupMetadata', groupId: 'g', value: null }] }, false],
+    ['an OffsetCommit answer NONE', { kind: 'answer', api: 'OffsetCommit', memberId: 'm1', groupInstanceId: null, generationId: 1, errorCode: 'NONE' }, true],
+    ['an OffsetCommit answer with an error', { kind: 'answer', api: 'OffsetCommit', memberId: 'm1', groupInstanceId: null, generationId: 1, errorCode: 'ILLEGAL_GENERATION' }, false],
+    ['a SyncGroup answer NONE', { kind: 'answer', api: 'SyncGroup', memberId: 'm1', groupInstanceId: null, generationId: 1, errorCode: 'NONE' }, false],
+    ['an accepted commit', { kind: 'accepted', api: 'OffsetCommit', memberId: 'm1', groupInstanceId: null, generationId: 1 }, true],
+    ['a group transition', { kind: 'groupTransition', from: 'Stable', to: 'PreparingRebalance', generationId: 1 }, false],
+    ['a poll timer', { kind: 'timer', actor: 'c1', timer: 'poll' }, true],
+    ['a metadata refresh', { kind: 'timer', actor: 'c1', timer: 'metadataRefresh' }, true],
+    ['an append acknowledged', { kind: 'timer', actor: 'coordinator', timer: 'appendAck' }, true],
+    ['a restart', { kind: 'timer', actor: 'c1', timer: 'restart' }, false],
+    ['a session timer', { kind: 'timer', actor: 'coordinator', timer: 'session m1' }, false],
+    ['a join timer', { kind: 'timer', actor: 'coordinator', timer: 'join' }, false],
+    ['a processed batch', { kind: 'note', actor: 'c1', text: 'processed t0-0[0,5)' }, true],
+    ['a rejoin request', { kind: 'note', actor: 'c1', text: 'rejoin requested: Heartbeat: REBALANCE_IN_PROGRESS' }, false],
+  ];
+  it.each(cases)('%s', (_, effect, routine) => {
+    expect(isRoutineEffect(effect)).toBe(routine);
   });
 });

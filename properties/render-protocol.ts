@@ -176,3 +176,47 @@ export function renderRecord(record: GroupRecord): string {
     `members=${compact(members)}`,
   ].join(' ');
 }
+
+/**
+ * APIs whose traffic is routine while it succeeds: liveness (Heartbeat), progress (OffsetCommit,
+ * OffsetFetch) and lookups (FindCoordinator). JoinGroup, SyncGroup and LeaveGroup always belong
+ * to the group's story.
+ */
+const ROUTINE_APIS: ReadonlySet<string> = new Set(['Heartbeat', 'OffsetCommit', 'OffsetFetch', 'FindCoordinator']);
+
+/** Timers that fire over and over while a group works normally (actor `coordinator` or a consumer). */
+const ROUTINE_CONSUMER_TIMERS: ReadonlySet<string> = new Set(['poll', 'processingDone', 'heartbeat', 'metadataRefresh']);
+const ROUTINE_COORDINATOR_TIMERS: ReadonlySet<string> = new Set(['appendAck']);
+
+/**
+ * Is this effect routine traffic, the kind a compact trace may fold away? Routine: requests and
+ * NONE responses of the routine APIs, OffsetCommit records, accepted commits, the routine timers
+ * and "processed" notes. Everything else is part of the story: membership APIs, any error code,
+ * discarded messages, group transitions, GroupMetadata records and tombstones, session and
+ * rebalance timers, restarts, request timeouts and every other note of the model.
+ */
+export function isRoutineEffect(effect: Effect): boolean {
+  switch (effect.kind) {
+    case 'send':
+    case 'deliver': {
+      const body = effect.message.body;
+      return ROUTINE_APIS.has(body.api) && (!isResponse(body) || body.errorCode === 'NONE');
+    }
+    case 'discard':
+      return false;
+    case 'append':
+      return effect.records.every((record) => record.type === 'OffsetCommit' && record.value !== null);
+    case 'answer':
+      return ROUTINE_APIS.has(effect.api) && effect.errorCode === 'NONE';
+    case 'accepted':
+      return true;
+    case 'groupTransition':
+      return false;
+    case 'timer':
+      return effect.actor === 'coordinator'
+        ? ROUTINE_COORDINATOR_TIMERS.has(effect.timer)
+        : ROUTINE_CONSUMER_TIMERS.has(effect.timer);
+    case 'note':
+      return effect.actor !== 'coordinator' && effect.text.startsWith('processed ');
+  }
+}

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { makeConfig } from '../model/config.ts';
-import type { HistoryEvent } from '../model/events.ts';
+import type { Effect, HistoryEvent } from '../model/events.ts';
+import type { RunResult, TraceStep, Violation } from '../model/run.ts';
+import type { World } from '../model/state.ts';
 import { configDifferences, renderEvent, renderSummary, renderTrace, renderViolation } from './render.ts';
-import { FIXTURE_VIOLATION, fixtureRun, fixtureWorld, message, traceStep } from './test-fixtures.ts';
+import { FIXTURE_VIOLATION, START_C1, fixtureRun, fixtureWorld, message, traceStep } from './test-fixtures.ts';
 
 describe('renderEvent', () => {
   const cases: [HistoryEvent, string][] = [
@@ -155,5 +157,196 @@ describe('renderViolation and renderSummary', () => {
       'initialTopics={t0:1}',
       'maxConsumers=2',
     ]);
+  });
+});
+
+describe('renderTrace folds routine steps', () => {
+  const header = { title: 'folding', config: makeConfig() };
+
+  /** c1 alone in a Stable group; `committed` is the committed offset of t0-0, if any. */
+  function world(nowMs: number, options: { committed?: number; status?: 'Stable' | 'PreparingRebalance' } = {}): World {
+    return fixtureWorld({
+      nowMs,
+      offsets: options.committed === undefined ? {} : { 't0-0': options.committed },
+      group: {
+        status: options.status ?? 'Stable',
+        generationId: 1,
+        leaderId: 'c1-1',
+        protocolName: 'range',
+        members: [{ memberId: 'c1-1', groupInstanceId: null, assignment: ['t0-0'] }] as never,
+      },
+      consumers: { c1: { memberId: 'c1-1', generationId: 1, memberState: 'STABLE', assignment: ['t0-0'], isLeader: true } },
+    });
+  }
+
+  const heartbeat = message('c1', 'b0', { api: 'Heartbeat', groupId: 'group-1', memberId: 'c1-1', groupInstanceId: null, generationId: 1 });
+  const heartbeatAnswer = (errorCode: 'NONE' | 'REBALANCE_IN_PROGRESS'): Effect[] => [
+    { kind: 'deliver', message: heartbeat },
+    { kind: 'send', message: message('b0', 'c1', { api: 'Heartbeat', errorCode }) },
+    { kind: 'answer', api: 'Heartbeat', memberId: 'c1-1', groupInstanceId: null, generationId: 1, errorCode },
+  ];
+  const commit = message('c1', 'b0', {
+    api: 'OffsetCommit',
+    groupId: 'group-1',
+    memberId: 'c1-1',
+    groupInstanceId: null,
+    generationId: 1,
+    offsets: [{ partition: 't0-0', committedOffset: 5 }],
+  });
+  /** One of each routine step: a heartbeat round trip, a poll, an idle tick, a processed batch and its commit. */
+  const ROUTINE: Effect[][] = [
+    [{ kind: 'timer', actor: 'c1', timer: 'heartbeat' }, { kind: 'send', message: heartbeat }],
+    heartbeatAnswer('NONE'),
+    [{ kind: 'deliver', message: message('b0', 'c1', { api: 'Heartbeat', errorCode: 'NONE' }) }],
+    [{ kind: 'timer', actor: 'c1', timer: 'poll' }],
+    [],
+    [
+      { kind: 'timer', actor: 'c1', timer: 'processingDone' },
+      { kind: 'note', actor: 'c1', text: 'processed t0-0[0,5)' },
+      { kind: 'send', message: commit },
+    ],
+    [{ kind: 'deliver', message: commit }, { kind: 'accepted', api: 'OffsetCommit', memberId: 'c1-1', groupInstanceId: null, generationId: 1 }],
+    [
+      { kind: 'timer', actor: 'coordinator', timer: 'appendAck' },
+      { kind: 'append', records: [{ type: 'OffsetCommit', groupId: 'group-1', partition: 't0-0', value: { offset: 5, commitTimestamp: 0 } }] },
+      { kind: 'answer', api: 'OffsetCommit', memberId: 'c1-1', groupInstanceId: null, generationId: 1, errorCode: 'NONE' },
+    ],
+  ];
+
+  interface StepSpec {
+    readonly effects: Effect[];
+    readonly world?: (nowMs: number) => World;
+  }
+
+  /** Step 1 starts c1 (a history event); the specs follow as Ticks, 10ms apart, in the phase given. */
+  function run(specs: readonly StepSpec[], phase: 'history' | 'quiescence', violation: Violation | null = null): RunResult {
+    const trace: TraceStep[] = [traceStep(1, 0, START_C1, [], world(0))];
+    specs.forEach((spec, index) => {
+      const nowMs = 10 * (index + 1);
+      const stepWorld = spec.world?.(nowMs) ?? world(nowMs, { committed: 5 });
+      trace.push(traceStep(index + 2, phase === 'history' ? 1 : -1, { type: 'Tick', untilMs: nowMs }, spec.effects, stepWorld));
+    });
+    return {
+      ...fixtureRun(violation),
+      events: [START_C1, { type: 'AdvanceTime', durationMs: 1000 }],
+      steps: trace.length,
+      trace,
+      finalWorld: trace[trace.length - 1].world,
+    };
+  }
+
+  const rebalancing = (nowMs: number): World => world(nowMs, { committed: 5, status: 'PreparingRebalance' });
+  const routine = (count: number): StepSpec[] =>
+    Array.from({ length: count }, (_, index) => ({ effects: ROUTINE[index % ROUTINE.length] }));
+  const stepLines = (text: string): string[] => text.split('\n').filter((line) => /^step \d+ /.test(line));
+  const foldLines = (text: string): string[] => text.split('\n').filter((line) => line.startsWith('  ... '));
+
+  it('replaces a run of routine steps with one line counting them by kind', () => {
+    const text = renderTrace(run(routine(8), 'history'), header);
+    expect(stepLines(text)).toEqual(['step 1  t=0ms  StartConsumer c1 instance=null subscription=[t0,t1] assignors=[range]']);
+    expect(text).toContain(
+      '  ... 8 routine steps (steps 2-9, t=10ms..80ms) of c1: 1 poll, 1 heartbeat, 1 batch processed, 1 commit, 1 idle tick; no\n' +
+        '      membership change\n',
+    );
+    // The committed offset moved, which is routine: the final state still shows it.
+    expect(text).not.toContain('STATE CHANGES\n    committed offset');
+    expect(text).toContain('committed offsets: t0-0=5\n');
+  });
+
+  it('keeps a step with a state change or an error answer, and folds the routine runs around them', () => {
+    const specs: StepSpec[] = [
+      ...routine(3),
+      {
+        effects: [{ kind: 'groupTransition', from: 'Stable', to: 'PreparingRebalance', generationId: 1 }],
+        world: rebalancing,
+      },
+      ...routine(2).map((spec) => ({ ...spec, world: rebalancing })),
+      { effects: heartbeatAnswer('REBALANCE_IN_PROGRESS'), world: rebalancing },
+      ...routine(2).map((spec) => ({ ...spec, world: rebalancing })),
+    ];
+    const text = renderTrace(run(specs, 'history'), header);
+    expect(stepLines(text).map((line) => line.split('  ')[0])).toEqual(['step 1', 'step 5', 'step 8']);
+    expect(text).toContain(
+      'step 5  t=40ms  Tick (until t=40ms: nothing due)\n' +
+        '  group    Stable -> PreparingRebalance gen 1\n' +
+        '  STATE CHANGES\n' +
+        '    group status Stable -> PreparingRebalance\n',
+    );
+    expect(text).toContain('  answer   Heartbeat member=c1-1 gen=1 -> REBALANCE_IN_PROGRESS\n');
+    expect(foldLines(text).map((line) => line.slice(0, line.indexOf(')') + 1))).toEqual([
+      '  ... 3 routine steps (steps 2-4, t=10ms..30ms)',
+      '  ... 2 routine steps (steps 6-7, t=50ms..60ms)',
+      '  ... 2 routine steps (steps 9-10, t=80ms..90ms)',
+    ]);
+  });
+
+  it('renders a lone routine step in full: a summary line would not be shorter', () => {
+    const specs: StepSpec[] = [
+      { effects: [{ kind: 'timer', actor: 'c1', timer: 'poll' }] },
+      { effects: [{ kind: 'note', actor: 'c1', text: 'rejoin requested: test' }] },
+    ];
+    const text = renderTrace(run(specs, 'history'), header);
+    expect(stepLines(text)).toHaveLength(3);
+    expect(foldLines(text)).toEqual([]);
+  });
+
+  it('never folds the first quiescence steps, nor the violation and the steps just before it', () => {
+    const violation: Violation = { ...FIXTURE_VIOLATION, invariant: 'EventuallyStable', kind: 'liveness', step: 15, eventIndex: -1 };
+    const text = renderTrace(run(routine(14), 'quiescence', violation), header);
+    expect(text).toContain('-- quiescence: faults healed, the group must converge --\nstep 2 ');
+    expect(stepLines(text).map((line) => line.split('  ')[0])).toEqual([
+      'step 1',
+      'step 2',
+      'step 3',
+      'step 4',
+      'step 12',
+      'step 13',
+      'step 14',
+      'step 15',
+    ]);
+    // Steps 5-11: a poll, an idle tick, a processed batch and its commit, a heartbeat sent and answered.
+    expect(foldLines(text)).toEqual([
+      '  ... 7 routine steps (steps 5-11, t=40ms..100ms) of c1: 1 poll, 1 heartbeat, 1 batch processed, 1 commit, 1 idle tick;',
+    ]);
+  });
+
+  it('verbose renders every step in full', () => {
+    const result = run(routine(8), 'history');
+    const text = renderTrace(result, header, { verbose: true });
+    expect(stepLines(text).map((line) => line.split('  ')[0])).toEqual(result.trace?.map((step) => `step ${step.step}`));
+    expect(foldLines(text)).toEqual([]);
+    expect(text).toContain('step 9  t=80ms  Tick fires coordinator appendAck\n  append   OffsetCommit t0-0=5\n');
+    expect(text).toContain('step 2  t=10ms  Tick fires c1 heartbeat\n  send     c1>b0 Heartbeat request member=c1-1 gen=1');
+    expect(text).toContain('  STATE CHANGES\n    committed offset t0-0 none -> 5\n');
+    // Header, final state and verdict are the same either way.
+    const compact = renderTrace(result, header);
+    expect(text.slice(0, text.indexOf('\nstep 1 '))).toBe(compact.slice(0, compact.indexOf('\nstep 1 ')));
+    expect(text.slice(text.indexOf('\nfinal state'))).toBe(compact.slice(compact.indexOf('\nfinal state')));
+  });
+
+  it('in quiescence, folds a step that repeats one shown in full, unless foldRepeats is false', () => {
+    const cycle: StepSpec[] = [
+      { effects: ROUTINE[0], world: rebalancing },
+      { effects: heartbeatAnswer('REBALANCE_IN_PROGRESS'), world: rebalancing },
+      { effects: [{ kind: 'deliver', message: message('b0', 'c1', { api: 'Heartbeat', errorCode: 'REBALANCE_IN_PROGRESS' }) }], world: rebalancing },
+      { effects: ROUTINE[3], world: rebalancing },
+    ];
+    const specs = [...routine(3).map((spec) => ({ ...spec, world: rebalancing })), ...cycle, ...cycle, ...cycle, ...routine(2).map((spec) => ({ ...spec, world: rebalancing }))];
+    const result = run(specs, 'quiescence');
+    const text = renderTrace(result, header);
+    // The first error answer and its delivery (steps 6-7) are shown; the two later rounds are counted.
+    expect(stepLines(text).map((line) => line.split('  ')[0])).toEqual(['step 1', 'step 2', 'step 3', 'step 4', 'step 5', 'step 6', 'step 7']);
+    expect(text).toContain(
+      'step 7  t=60ms  Tick delivers b0>c1 Heartbeat response\n' +
+        '  deliver  b0>c1 Heartbeat response REBALANCE_IN_PROGRESS\n' +
+        '  ... 11 steps (steps 8-18, t=70ms..170ms) of c1: 4 repeat steps shown above, 7 routine (3 polls, 1 heartbeat)\n' +
+        '      answers: 2x Heartbeat REBALANCE_IN_PROGRESS\n\nfinal state',
+    );
+    const unfolded = renderTrace(result, header, { foldRepeats: false });
+    expect(stepLines(unfolded).map((line) => line.split('  ')[0])).toEqual([
+      'step 1', 'step 2', 'step 3', 'step 4', 'step 5', 'step 6', 'step 7', 'step 10', 'step 11', 'step 14', 'step 15',
+    ]);
+    // Verbose shows everything, repeats included.
+    expect(stepLines(renderTrace(result, header, { verbose: true }))).toHaveLength(18);
   });
 });

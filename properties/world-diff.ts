@@ -86,6 +86,21 @@ export function diffSnapshots(before: WorldSnapshot, after: WorldSnapshot): stri
   ];
 }
 
+/**
+ * The changes that matter for the group's story: topics created, deleted or grown, the group
+ * (status, generation, leader, protocol, members, assignments) and the consumers (process,
+ * membership, assignment, subscription). Committed offsets and log end offsets move all the
+ * time while a group works normally, so they are left out: a step whose only changes are those
+ * is routine, and a compact trace may fold it into a summary line.
+ */
+export function storyChanges(before: WorldSnapshot, after: WorldSnapshot): string[] {
+  return [
+    ...diffTopics(before.topics, after.topics, false),
+    ...diffGroup(before.group, after.group),
+    ...diffConsumers(before.consumers, after.consumers),
+  ];
+}
+
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -102,7 +117,7 @@ function unionKeys(a: object, b: object): string[] {
   return [...new Set([...Object.keys(a), ...Object.keys(b)])];
 }
 
-function diffTopics(before: WorldSnapshot['topics'], after: WorldSnapshot['topics']): string[] {
+function diffTopics(before: WorldSnapshot['topics'], after: WorldSnapshot['topics'], logEnds = true): string[] {
   const lines: string[] = [];
   for (const topic of unionKeys(before, after)) {
     const was = before[topic];
@@ -115,7 +130,7 @@ function diffTopics(before: WorldSnapshot['topics'], after: WorldSnapshot['topic
         .map((end, partition) => ({ partition, from: was[partition] ?? 0, to: end }))
         .filter((change) => change.from !== change.to)
         .map((change) => `${topic}-${change.partition} ${change.from} -> ${change.to}`);
-      if (produced.length > 0) lines.push(`log end offset ${produced.join(', ')}`);
+      if (logEnds && produced.length > 0) lines.push(`log end offset ${produced.join(', ')}`);
     }
   }
   return lines;
