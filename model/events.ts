@@ -115,6 +115,7 @@ export type Effect =
       readonly memberId: string;
       readonly groupInstanceId: string | null;
       readonly generationId: number;
+      readonly offsets: readonly { readonly partition: TopicPartition; readonly committedOffset: number }[];
     }
   | {
       readonly kind: 'groupTransition';

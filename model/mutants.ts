@@ -66,6 +66,11 @@ export const MUTANTS: readonly MutantInfo[] = [
     caughtBy: 'NoDoubleClientAssignment',
   },
   {
+    name: 'commit-before-processing',
+    description: 'The consumer commits the offsets poll() returned before it processes those records, so a crash loses them.',
+    caughtBy: 'NoRecordSkipped',
+  },
+  {
     name: 'client-ignores-rebalance-in-progress',
     description: 'The consumer ignores REBALANCE_IN_PROGRESS in heartbeat responses, so it never rejoins a rebalance.',
     caughtBy: 'EventuallyStable',

@@ -266,8 +266,14 @@ export interface ConsumerState {
 // ---------------------------------------------------------------------------------------------
 
 export interface Ghost {
-  /** Highest generation seen per group incarnation; a deleted and recreated group starts again. */
+  /** Counts group deletions: a deleted and recreated group starts its generations again. */
   readonly groupIncarnation: number;
+  /**
+   * Per partition, the offsets whose records were handled: processed by some consumer, or skipped
+   * on purpose by auto.offset.reset=latest. Sorted, merged [from, to) intervals. Kept across a
+   * topic's deletion and re-creation: the model names partitions, not topic ids (KIP-516).
+   */
+  readonly handled: Readonly<Record<TopicPartition, readonly (readonly [number, number])[]>>;
   /** Perturbation events applied so far (crashes, stalls, drops, ...). */
   readonly perturbations: number;
   /** Model steps taken. */

@@ -15,6 +15,7 @@ import {
   nextCoordinatorTimer,
 } from './coordinator/index.ts';
 import { closeConsumer, crashConsumer, newConsumer, restartConsumer } from './consumer/lifecycle.ts';
+import { onTopicDeleted } from './coordinator/offsets.ts';
 import { handleResponse } from './consumer/responses.ts';
 import { type ConsumerTimer, fireConsumerTimer, nextConsumerTimer } from './consumer/timers.ts';
 
@@ -45,7 +46,7 @@ export function initialWorld(config: ModelConfig): World {
     consumers: {},
     channels: {},
     slowLinks: {},
-    ghost: { groupIncarnation: 0, perturbations: 0, steps: 0 },
+    ghost: { groupIncarnation: 0, handled: {}, perturbations: 0, steps: 0 },
   };
 }
 
@@ -183,6 +184,7 @@ function applyHistoryEvent(ctx: StepContext, event: HistoryEvent): void {
       return;
     case 'DeleteTopic':
       delete w.topics[event.topic];
+      onTopicDeleted(ctx, event.topic);
       return;
     case 'AddPartitions': {
       const t = w.topics[event.topic];

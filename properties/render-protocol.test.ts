@@ -60,7 +60,7 @@ describe('renderEffect', () => {
       'answer   Heartbeat member=m1 instance=i1 gen=1 -> FENCED_INSTANCE_ID',
     ],
     [
-      { kind: 'accepted', api: 'OffsetCommit', memberId: 'm1', groupInstanceId: null, generationId: 2 },
+      { kind: 'accepted', api: 'OffsetCommit', memberId: 'm1', groupInstanceId: null, generationId: 2, offsets: [{ partition: 't0-0', committedOffset: 5 }] },
       'accepted OffsetCommit member=m1 gen=2 (answered once appended)',
     ],
     [{ kind: 'groupTransition', from: 'Stable', to: 'PreparingRebalance', generationId: 2 }, 'group    Stable -> PreparingRebalance gen 2'],
@@ -98,7 +98,7 @@ describe('isRoutineEffect', () => {
     ['an OffsetCommit answer NONE', { kind: 'answer', api: 'OffsetCommit', memberId: 'm1', groupInstanceId: null, generationId: 1, errorCode: 'NONE' }, true],
     ['an OffsetCommit answer with an error', { kind: 'answer', api: 'OffsetCommit', memberId: 'm1', groupInstanceId: null, generationId: 1, errorCode: 'ILLEGAL_GENERATION' }, false],
     ['a SyncGroup answer NONE', { kind: 'answer', api: 'SyncGroup', memberId: 'm1', groupInstanceId: null, generationId: 1, errorCode: 'NONE' }, false],
-    ['an accepted commit', { kind: 'accepted', api: 'OffsetCommit', memberId: 'm1', groupInstanceId: null, generationId: 1 }, true],
+    ['an accepted commit', { kind: 'accepted', api: 'OffsetCommit', memberId: 'm1', groupInstanceId: null, generationId: 1, offsets: [] }, true],
     ['a group transition', { kind: 'groupTransition', from: 'Stable', to: 'PreparingRebalance', generationId: 1 }, false],
     ['a poll timer', { kind: 'timer', actor: 'c1', timer: 'poll' }, true],
     ['a metadata refresh', { kind: 'timer', actor: 'c1', timer: 'metadataRefresh' }, true],

@@ -205,7 +205,7 @@ describe('renderTrace folds routine steps', () => {
       { kind: 'note', actor: 'c1', text: 'processed t0-0[0,5)' },
       { kind: 'send', message: commit },
     ],
-    [{ kind: 'deliver', message: commit }, { kind: 'accepted', api: 'OffsetCommit', memberId: 'c1-1', groupInstanceId: null, generationId: 1 }],
+    [{ kind: 'deliver', message: commit }, { kind: 'accepted', api: 'OffsetCommit', memberId: 'c1-1', groupInstanceId: null, generationId: 1, offsets: [] }],
     [
       { kind: 'timer', actor: 'coordinator', timer: 'appendAck' },
       { kind: 'append', records: [{ type: 'OffsetCommit', groupId: 'group-1', partition: 't0-0', value: { offset: 5, commitTimestamp: 0 } }] },

@@ -1,7 +1,8 @@
 import type { ProcessedBatch } from '../state.ts';
 import { parseTp, type TopicPartition } from '../types.ts';
 import { type DraftConsumer, type StepContext, isMutant, note } from '../draft.ts';
-import { backOff } from './membership.ts';
+import { markHandled } from '../ghost.ts';
+import { backOff, pollNow } from './membership.ts';
 import { sendFindCoordinator, sendJoinGroup, sendOffsetCommit, sendOffsetFetch } from './requests.ts';
 
 /**
@@ -65,6 +66,10 @@ export function poll(ctx: StepContext, c: DraftConsumer): void {
   c.batch = batch;
   c.main = 'processing';
   c.processingDoneAtMs = ctx.w.nowMs + c.processingTimeMs;
+  if (isMutant(ctx, 'commit-before-processing')) {
+    // Commits what poll() returned before processing it: a crash now loses those records.
+    sendOffsetCommit(ctx, c, Object.fromEntries(batch.map((b) => [b.partition, b.toOffset])));
+  }
 }
 
 /**
@@ -111,6 +116,7 @@ function nextBatch(ctx: StepContext, c: DraftConsumer): ProcessedBatch[] {
   for (const partition of c.assignment) {
     if (budget === 0) break;
     const end = logEndOffset(ctx, partition);
+    if (end !== null && c.positions[partition] > end) resetOutOfRange(ctx, c, partition, end);
     const from = c.positions[partition];
     if (end === null || from >= end) continue;
     const to = Math.min(end, from + budget);
@@ -118,6 +124,23 @@ function nextBatch(ctx: StepContext, c: DraftConsumer): ProcessedBatch[] {
     budget -= to - from;
   }
   return batch;
+}
+
+/**
+ * The position is past the log end (the topic was deleted and re-created smaller): the fetch fails
+ * with OFFSET_OUT_OF_RANGE and auto.offset.reset decides where to go.
+ */
+function resetOutOfRange(ctx: StepContext, c: DraftConsumer, partition: TopicPartition, end: number): void {
+  const to = resetPosition(ctx, c, partition, end);
+  note(ctx, c.id, `${partition} position ${c.positions[partition]} is out of range (log end ${end}): reset to ${to}`);
+  c.positions = { ...c.positions, [partition]: to };
+}
+
+/** auto.offset.reset: earliest starts at 0; latest at the log end, skipping what is there on purpose. */
+export function resetPosition(ctx: StepContext, c: DraftConsumer, partition: TopicPartition, end: number): number {
+  if (ctx.config.client.autoOffsetReset === 'earliest') return 0;
+  markHandled(ctx, partition, 0, end);
+  return end;
 }
 
 export function logEndOffset(ctx: StepContext, partition: TopicPartition): number | null {
@@ -137,8 +160,10 @@ export function finishProcessing(ctx: StepContext, c: DraftConsumer): void {
     offsets[b.partition] = b.toOffset;
   }
   note(ctx, c.id, `processed ${c.batch.map((b) => `${b.partition}[${b.fromOffset},${b.toOffset})`).join(' ')}`);
+  for (const b of c.batch) markHandled(ctx, b.partition, b.fromOffset, b.toOffset);
   c.positions = positions;
   c.batch = [];
+  if (isMutant(ctx, 'commit-before-processing')) return pollNow(ctx, c);
   c.pendingCommit = offsets;
   if (!c.coordinatorKnown) return backOff(ctx, c);
   c.main = 'committing';

@@ -13,7 +13,7 @@ import type { ErrorCode, TopicPartition } from '../types.ts';
 import { type DraftConsumer, type StepContext, isMutant, note } from '../draft.ts';
 import { failConsumer } from './lifecycle.ts';
 import { backOff, markCoordinatorUnknown, pollNow, requestRejoin, resetGeneration } from './membership.ts';
-import { logEndOffset } from './poll.ts';
+import { logEndOffset, resetPosition } from './poll.ts';
 import { sendJoinGroup, sendSyncGroup } from './requests.ts';
 
 /**
@@ -241,12 +241,7 @@ function onOffsetFetch(ctx: StepContext, c: DraftConsumer, response: OffsetFetch
   for (const { partition, committedOffset } of response.offsets) {
     if (!c.assignment.includes(partition)) continue;
     // No committed offset: auto.offset.reset decides where to start.
-    positions[partition] =
-      committedOffset >= 0
-        ? committedOffset
-        : ctx.config.client.autoOffsetReset === 'earliest'
-          ? 0
-          : (logEndOffset(ctx, partition) ?? 0);
+    positions[partition] = committedOffset >= 0 ? committedOffset : resetPosition(ctx, c, partition, logEndOffset(ctx, partition) ?? 0);
   }
   c.positions = positions;
   pollNow(ctx, c);

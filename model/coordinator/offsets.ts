@@ -41,6 +41,7 @@ export function handleOffsetCommit(ctx: StepContext, request: OffsetCommitReques
     memberId: request.memberId,
     groupInstanceId: request.groupInstanceId,
     generationId: request.generationId,
+    offsets: request.offsets,
   });
   appendRecords(ctx, records, { kind: 'offsetCommit', replyTo, partitions, request });
 }
@@ -89,6 +90,24 @@ function offsetCommitError(ctx: StepContext, request: OffsetCommitRequest): Erro
   // The member knows the new generation from its JoinGroup response but the group has not synced.
   if (g.status === 'CompletingRebalance') return 'REBALANCE_IN_PROGRESS';
   return null;
+}
+
+/**
+ * A topic was deleted: its committed offsets are tombstoned (GroupCoordinatorService.onPartitionsDeleted
+ * -> OffsetMetadataManager.onPartitionsDeleted), including commits not yet acknowledged.
+ */
+export function onTopicDeleted(ctx: StepContext, topic: string): void {
+  const coordinator = ctx.w.coordinator;
+  const inFlight = coordinator.pendingAppends.flatMap((a) => a.records.flatMap((r) => (r.type === 'OffsetCommit' ? [r.partition] : [])));
+  const partitions = [...new Set([...Object.keys(coordinator.durable.offsets), ...inFlight])]
+    .filter((p) => parseTp(p).topic === topic)
+    .sort();
+  if (partitions.length === 0) return;
+  appendRecords(
+    ctx,
+    partitions.map((partition) => ({ type: 'OffsetCommit', groupId: ctx.config.groupId, partition, value: null })),
+    { kind: 'none' },
+  );
 }
 
 /** OffsetFetch reads acknowledged (durable) offsets; -1 when none (§4.2). */

@@ -1,5 +1,6 @@
 import type { ActionProperty } from './types.ts';
 import { VALID, violated } from '../types.ts';
+import { firstGap } from '../ghost.ts';
 
 /**
  * Action properties: judged on a transition (prev -> next) and what the step did.
@@ -62,6 +63,38 @@ export const FencedMemberGetsNoSuccess: ActionProperty = {
       }
       if (e.groupInstanceId !== null && g.staticMembers[e.groupInstanceId] !== e.memberId) {
         return violated(`${e.api} of ${e.memberId} succeeded but instance ${e.groupInstanceId} belongs to ${g.staticMembers[e.groupInstanceId]}`, witness);
+      }
+    }
+    return VALID;
+  },
+};
+
+export const NoRecordSkipped: ActionProperty = {
+  name: 'NoRecordSkipped',
+  kind: 'action',
+  view: 'client',
+  promise: true,
+  doc:
+    'With commit-after-processing, every record below an offset the coordinator accepts as committed was ' +
+    'processed by some consumer before the commit was accepted (or skipped on purpose by ' +
+    'auto.offset.reset=latest). A commit ahead of processing means a crash loses records: whoever takes the ' +
+    'partition over resumes at the committed offset and never sees them. Duplicates are allowed (at-least-once). ' +
+    'Out of scope: a topic deleted and re-created under the same name, where a commit for the old topic can land ' +
+    'on the new one (OffsetCommit names topics; topic ids, KIP-516, are what tell them apart).',
+  ref: 'kafka-semantics.md §4.1-4.2; KafkaConsumer javadoc "Manual Offset Control"; KAFKA-14196',
+  check(prev, _event, _next, effects) {
+    for (const e of effects) {
+      if (e.kind !== 'accepted') continue;
+      for (const { partition, committedOffset } of e.offsets) {
+        const gap = firstGap(prev.ghost.handled[partition] ?? [], committedOffset);
+        if (gap === null) continue;
+        return violated(`${e.memberId} committed ${partition} at ${committedOffset} but record ${gap} was never processed`, {
+          memberId: e.memberId,
+          partition,
+          committedOffset,
+          firstUnprocessedOffset: gap,
+          handled: prev.ghost.handled[partition] ?? [],
+        });
       }
     }
     return VALID;

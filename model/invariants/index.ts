@@ -1,5 +1,5 @@
 import type { ActionProperty, Invariant, LivenessProperty, StateInvariant } from './types.ts';
-import { FencedMemberGetsNoSuccess, GenerationNeverDecreases } from './actions.ts';
+import { FencedMemberGetsNoSuccess, GenerationNeverDecreases, NoRecordSkipped } from './actions.ts';
 import { NoDoubleClientAssignment, NoStaleLeaderSnapshot, NoZombieOwnership } from './client.ts';
 import {
   AssignedOnlyToSubscribers,
@@ -24,6 +24,7 @@ export const INVARIANTS: readonly Invariant[] = [
   NoStaleLeaderSnapshot,
   GenerationNeverDecreases,
   FencedMemberGetsNoSuccess,
+  NoRecordSkipped,
   EventuallyStable,
 ];
 
