@@ -42,6 +42,10 @@ export interface CoordinatorConfig {
   readonly groupMaxSize: number;
   /** Timeout for a new member parked in JoinGroup (KAFKA-7610). Kafka: 5 minutes. */
   readonly newMemberJoinTimeoutMs: number;
+  /** offsets.retention.minutes (KIP-211). Kafka default 7 days (scaled). */
+  readonly offsetsRetentionMs: number;
+  /** offsets.retention.check.interval.ms. Kafka default 600000 (scaled). */
+  readonly offsetsRetentionCheckIntervalMs: number;
 }
 
 /** Consumer defaults (ConsumerConfig); each started consumer may override some of them. */
@@ -80,6 +84,8 @@ export const DEFAULT_CONFIG: ModelConfig = {
     groupMaxSessionTimeoutMs: 1_800_000,
     groupMaxSize: 4,
     newMemberJoinTimeoutMs: 300_000,
+    offsetsRetentionMs: 45_000,
+    offsetsRetentionCheckIntervalMs: 5000,
   },
   client: {
     sessionTimeoutMs: 10_000,

@@ -118,6 +118,11 @@ export type Effect =
       readonly offsets: readonly { readonly partition: TopicPartition; readonly committedOffset: number }[];
     }
   | {
+      /** The expiration task tombstoned these partitions' offsets (KIP-211). */
+      readonly kind: 'expired';
+      readonly partitions: readonly TopicPartition[];
+    }
+  | {
       readonly kind: 'groupTransition';
       readonly from: ClassicGroupStatus | 'none';
       readonly to: ClassicGroupStatus;

@@ -36,6 +36,12 @@ export const MUTANTS: readonly MutantInfo[] = [
     caughtBy: 'EventuallyStable',
   },
   {
+    name: 'KAFKA-4682',
+    description:
+      'Offsets expire a retention period after their commit whatever the group does, so an active group loses the offsets of partitions it has not committed lately (fixed in 2.1.0 by KIP-211).',
+    caughtBy: 'OffsetsExpireOnlyWhenAllowed',
+  },
+  {
     name: 'leader-not-reelected',
     description: 'When the leader leaves or expires, the group keeps its member id as leader.',
     caughtBy: 'LeaderIsMember',

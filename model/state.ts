@@ -119,6 +119,11 @@ export interface ClassicGroup {
   /** Pending-sync timer: members that have not sent SyncGroup by then are removed. */
   readonly syncTimer: { readonly atMs: number; readonly generationId: number } | null;
   readonly assignmentBasis: AssignmentBasis | null;
+  /**
+   * The topics the members subscribe to, computed at each new generation (computeSubscribedTopics);
+   * null when unknown, as for a simple group without a protocol type.
+   */
+  readonly subscribedTopics: readonly string[] | null;
 }
 
 /** What happens when a pending append to `__consumer_offsets` is acknowledged. */
@@ -166,6 +171,8 @@ export interface CoordinatorState {
   /** The `__consumer_offsets` partition of the group: acknowledged records, in order. */
   readonly log: readonly GroupRecord[];
   readonly pendingAppends: readonly PendingAppend[];
+  /** When the periodic offset-expiration task runs next (offsets.retention.check.interval.ms). */
+  readonly nextExpirationCheckMs: number;
 }
 
 // ---------------------------------------------------------------------------------------------

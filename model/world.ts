@@ -42,7 +42,7 @@ export function initialWorld(config: ModelConfig): World {
     nowMs: 0,
     nextId: 0,
     topics,
-    coordinator: initialCoordinator(),
+    coordinator: initialCoordinator(config),
     consumers: {},
     channels: {},
     slowLinks: {},

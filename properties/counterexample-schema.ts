@@ -35,6 +35,8 @@ const coordinatorConfigSchema = z.strictObject({
   groupMaxSessionTimeoutMs: nonNegativeInt,
   groupMaxSize: positiveInt,
   newMemberJoinTimeoutMs: nonNegativeInt,
+  offsetsRetentionMs: nonNegativeInt,
+  offsetsRetentionCheckIntervalMs: positiveInt,
 });
 
 const clientConfigSchema = z.strictObject({

@@ -43,6 +43,8 @@ export function renderEffect(effect: Effect): string {
         `${effect.api} member=${compact(effect.memberId)}${instance} gen=${effect.generationId} (answered once appended)`,
       );
     }
+    case 'expired':
+      return labelled('expired', `offsets of ${effect.partitions.join(', ')} (retention passed)`);
     case 'groupTransition':
       return labelled('group', `${effect.from} -> ${effect.to} gen ${effect.generationId}`);
     case 'timer':
@@ -186,7 +188,7 @@ const ROUTINE_APIS: ReadonlySet<string> = new Set(['Heartbeat', 'OffsetCommit', 
 
 /** Timers that fire over and over while a group works normally (actor `coordinator` or a consumer). */
 const ROUTINE_CONSUMER_TIMERS: ReadonlySet<string> = new Set(['poll', 'processingDone', 'heartbeat', 'metadataRefresh']);
-const ROUTINE_COORDINATOR_TIMERS: ReadonlySet<string> = new Set(['appendAck']);
+const ROUTINE_COORDINATOR_TIMERS: ReadonlySet<string> = new Set(['appendAck', 'offsetExpiration']);
 
 /**
  * Is this effect routine traffic, the kind a compact trace may fold away? Routine: requests and
@@ -210,6 +212,7 @@ export function isRoutineEffect(effect: Effect): boolean {
       return ROUTINE_APIS.has(effect.api) && effect.errorCode === 'NONE';
     case 'accepted':
       return true;
+    case 'expired':
     case 'groupTransition':
       return false;
     case 'timer':

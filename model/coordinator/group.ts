@@ -38,6 +38,7 @@ export function newGroup(groupId: string, nowMs: number): DraftGroup {
     joinTimer: null,
     syncTimer: null,
     assignmentBasis: null,
+    subscribedTopics: null,
   };
 }
 
@@ -162,7 +163,20 @@ export function initNextGeneration(ctx: StepContext, g: DraftGroup): void {
     g.protocolName = null;
     transitionTo(ctx, g, 'Empty');
   }
+  g.subscribedTopics = computeSubscribedTopics(g);
   g.pendingSyncMembers = [];
+}
+
+/** ClassicGroup.computeSubscribedTopics: the members' topics under the selected protocol. */
+export function computeSubscribedTopics(g: DraftGroup): string[] | null {
+  if (g.protocolType !== 'consumer') return null;
+  const topics = new Set<string>();
+  for (const m of g.members) {
+    const metadata = m.protocols.find((p) => p.name === g.protocolName)?.metadata;
+    if (metadata === undefined) return null;
+    for (const t of metadata.topics) topics.add(t);
+  }
+  return [...topics].sort();
 }
 
 /** If the leader did not rejoin, elect a member that did. False if nobody rejoined. */

@@ -1,4 +1,6 @@
+import type { ModelConfig } from '../config.ts';
 import type { GroupRequest } from '../protocol.ts';
+import { runOffsetExpiration } from './expiration.ts';
 import type { CoordinatorState, ReplyTo } from '../state.ts';
 import type { StepContext } from '../draft.ts';
 import { EMPTY_DURABLE_STATE } from '../records.ts';
@@ -13,8 +15,15 @@ import { completeSyncAssignment, handleSyncGroup } from './sync.ts';
 
 export { COORDINATOR_ENDPOINT } from './group.ts';
 
-export function initialCoordinator(): CoordinatorState {
-  return { brokerId: 0, group: null, durable: EMPTY_DURABLE_STATE, log: [], pendingAppends: [] };
+export function initialCoordinator(config: ModelConfig): CoordinatorState {
+  return {
+    brokerId: 0,
+    group: null,
+    durable: EMPTY_DURABLE_STATE,
+    log: [],
+    pendingAppends: [],
+    nextExpirationCheckMs: config.coordinator.offsetsRetentionCheckIntervalMs,
+  };
 }
 
 /** Handle one group request that has arrived at the coordinator. */
@@ -40,6 +49,7 @@ export type CoordinatorTimer =
   | { readonly kind: 'appendAck' }
   | { readonly kind: 'join' }
   | { readonly kind: 'pendingSync' }
+  | { readonly kind: 'offsetExpiration' }
   | { readonly kind: 'heartbeat'; readonly memberId: string };
 
 /** The earliest coordinator timer, ties broken deterministically (appends first, then group timers). */
@@ -49,6 +59,7 @@ export function nextCoordinatorTimer(c: CoordinatorState): { atMs: number; timer
     if (atMs !== null && (best === null || atMs < best.atMs)) best = { atMs, timer };
   };
   if (c.pendingAppends.length > 0) consider(c.pendingAppends[0].ackAtMs, { kind: 'appendAck' });
+  consider(c.nextExpirationCheckMs, { kind: 'offsetExpiration' });
   const g = c.group;
   if (g !== null) {
     consider(g.joinTimer?.atMs ?? null, { kind: 'join' });
@@ -69,6 +80,8 @@ export function fireCoordinatorTimer(ctx: StepContext, timer: CoordinatorTimer):
       return fireJoinTimer(ctx, g!);
     case 'pendingSync':
       return firePendingSyncTimer(ctx, g!);
+    case 'offsetExpiration':
+      return runOffsetExpiration(ctx);
     case 'heartbeat':
       return expireMemberHeartbeat(ctx, g!, timer.memberId);
   }

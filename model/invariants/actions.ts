@@ -1,5 +1,6 @@
 import type { ActionProperty } from './types.ts';
-import { VALID, violated } from '../types.ts';
+import { VALID, parseTp, violated } from '../types.ts';
+import { liveOffsets } from '../coordinator/expiration.ts';
 import { firstGap } from '../ghost.ts';
 
 /**
@@ -95,6 +96,45 @@ export const NoRecordSkipped: ActionProperty = {
           firstUnprocessedOffset: gap,
           handled: prev.ghost.handled[partition] ?? [],
         });
+      }
+    }
+    return VALID;
+  },
+};
+
+export const OffsetsExpireOnlyWhenAllowed: ActionProperty = {
+  name: 'OffsetsExpireOnlyWhenAllowed',
+  kind: 'action',
+  view: 'coordinator',
+  promise: true,
+  doc:
+    "A committed offset expires only when KIP-211's rules allow it: never while the group rebalances, never " +
+    'for a topic a Stable group subscribes to, and only once offsets.retention has passed since the group ' +
+    'became Empty (Empty group) or since the commit (unsubscribed topic of a Stable group, or a group without a ' +
+    'protocol type). Expiring an active group\'s offset sends its next owner to auto.offset.reset.',
+  ref: 'KIP-211; KAFKA-4682; kafka-semantics.md §4.3; ClassicGroup.offsetExpirationCondition',
+  check(prev, _event, next, effects, config) {
+    const g = prev.coordinator.group;
+    // The step moved the clock to the expiration task's time: judge at that time.
+    const nowMs = next.nowMs;
+    for (const e of effects) {
+      if (e.kind !== 'expired') continue;
+      const offsets = liveOffsets(prev.coordinator);
+      for (const partition of e.partitions) {
+        const offset = offsets[partition];
+        const witness = { partition, status: g?.status ?? null, subscribedTopics: g?.subscribedTopics ?? null, offset: offset ?? null, nowMs };
+        if (g === null || offset === undefined) return violated(`${partition} expired but the group or its offset is gone`, witness);
+        const topic = parseTp(partition).topic;
+        // An independent reading of §4.3, not the model's own expirationBase.
+        let base: number | null;
+        if (g.protocolType === null) base = offset.commitTimestamp;
+        else if (g.status === 'Empty') base = g.currentStateTimestamp ?? offset.commitTimestamp;
+        else if (g.status === 'Stable' && g.subscribedTopics !== null && !g.subscribedTopics.includes(topic)) base = offset.commitTimestamp;
+        else base = null;
+        if (base === null) return violated(`${partition} expired while the ${g.status} group may not lose it`, witness);
+        if (nowMs - base < config.coordinator.offsetsRetentionMs) {
+          return violated(`${partition} expired ${nowMs - base}ms after its base, before the retention of ${config.coordinator.offsetsRetentionMs}ms`, { ...witness, baseMs: base });
+        }
       }
     }
     return VALID;

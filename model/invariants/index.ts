@@ -1,5 +1,5 @@
 import type { ActionProperty, Invariant, LivenessProperty, StateInvariant } from './types.ts';
-import { FencedMemberGetsNoSuccess, GenerationNeverDecreases, NoRecordSkipped } from './actions.ts';
+import { FencedMemberGetsNoSuccess, GenerationNeverDecreases, NoRecordSkipped, OffsetsExpireOnlyWhenAllowed } from './actions.ts';
 import { NoDoubleClientAssignment, NoStaleLeaderSnapshot, NoZombieOwnership } from './client.ts';
 import {
   AssignedOnlyToSubscribers,
@@ -25,6 +25,7 @@ export const INVARIANTS: readonly Invariant[] = [
   GenerationNeverDecreases,
   FencedMemberGetsNoSuccess,
   NoRecordSkipped,
+  OffsetsExpireOnlyWhenAllowed,
   EventuallyStable,
 ];
 

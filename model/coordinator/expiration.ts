@@ -1,0 +1,72 @@
+import type { OffsetCommitValue } from '../records.ts';
+import { replay } from '../records.ts';
+import type { ClassicGroup, CoordinatorState } from '../state.ts';
+import { parseTp, type TopicPartition } from '../types.ts';
+import { type StepContext, isMutant, note } from '../draft.ts';
+import { appendRecords } from './append.ts';
+import { transitionTo } from './group.ts';
+
+/**
+ * Offset expiration (KIP-211, KAFKA-4682; §4.3): a periodic task (offsets.retention.check.interval.ms)
+ * tombstones offsets whose retention has passed, counted from a base that depends on the group:
+ * - a consumer group that is Empty: the time it became Empty (else the commit time);
+ * - a Stable consumer group that knows its members' topics: the commit time, unsubscribed topics only;
+ * - a group without a protocol type ("simple"): the commit time;
+ * - otherwise (a rebalance in progress): nothing expires.
+ * An Empty group left without offsets is deleted (GroupCoordinatorShard.cleanupGroupMetadata).
+ */
+
+/** OffsetExpirationCondition: the base timestamp of an offset, or null when nothing may expire. */
+export function expirationBase(g: ClassicGroup): ((offset: OffsetCommitValue) => number) | null {
+  if (g.protocolType === null) return (offset) => offset.commitTimestamp;
+  if (g.status === 'Empty') return (offset) => g.currentStateTimestamp ?? offset.commitTimestamp;
+  if (g.status === 'Stable' && g.subscribedTopics !== null) return (offset) => offset.commitTimestamp;
+  return null;
+}
+
+/** ClassicGroup.isSubscribedToTopic: unknown subscriptions of a consumer group protect every topic. */
+export function isSubscribedToTopic(g: ClassicGroup, topic: string): boolean {
+  return g.subscribedTopics !== null ? g.subscribedTopics.includes(topic) : g.protocolType === 'consumer';
+}
+
+/** Offsets as the coordinator holds them: acknowledged ones plus writes still pending. */
+export function liveOffsets(c: CoordinatorState): Readonly<Record<TopicPartition, OffsetCommitValue>> {
+  const pending = c.pendingAppends.flatMap((a) => a.records);
+  return pending.length === 0 ? c.durable.offsets : pending.reduce(replay, c.durable).offsets;
+}
+
+export function runOffsetExpiration(ctx: StepContext): void {
+  const c = ctx.w.coordinator;
+  const { offsetsRetentionMs, offsetsRetentionCheckIntervalMs } = ctx.config.coordinator;
+  c.nextExpirationCheckMs = ctx.w.nowMs + offsetsRetentionCheckIntervalMs;
+  const g = c.group;
+  if (g === null) return;
+  const retained = (base: number): boolean => ctx.w.nowMs - base < offsetsRetentionMs;
+  // KAFKA-4682 (fixed in 2.1.0 by KIP-211): expiry by commit time whatever the group does.
+  const base = isMutant(ctx, 'KAFKA-4682') ? (offset: OffsetCommitValue) => offset.commitTimestamp : expirationBase(g);
+  if (base === null) return;
+  const expired: TopicPartition[] = [];
+  let allExpired = true;
+  for (const [partition, offset] of Object.entries(liveOffsets(c)).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if ((!isMutant(ctx, 'KAFKA-4682') && isSubscribedToTopic(g, parseTp(partition).topic)) || retained(base(offset))) {
+      allExpired = false;
+    } else {
+      expired.push(partition);
+    }
+  }
+  if (expired.length > 0) {
+    ctx.effects.push({ kind: 'expired', partitions: expired });
+    appendRecords(
+      ctx,
+      expired.map((partition) => ({ type: 'OffsetCommit', groupId: g.groupId, partition, value: null })),
+      { kind: 'none' },
+    );
+  }
+  if (allExpired && g.status === 'Empty') {
+    note(ctx, 'coordinator', 'empty group without offsets: deleted');
+    transitionTo(ctx, g, 'Dead');
+    appendRecords(ctx, [{ type: 'GroupMetadata', groupId: g.groupId, value: null }], { kind: 'none' });
+    c.group = null;
+    ctx.w.ghost.groupIncarnation += 1;
+  }
+}
