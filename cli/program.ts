@@ -13,6 +13,7 @@ import {
   parseSeed,
   parseTopics,
 } from './options.ts';
+import { DEFAULT_RUNS_PER_BATCH, parseBatches, parseRunsPerBatch } from './soak-options.ts';
 
 /**
  * The `groupspec` command line. Command modules are imported when their command runs, so
@@ -40,6 +41,7 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
         'Examples:',
         '  $ groupspec fuzz --seed 7 --runs 1000',
         '  $ groupspec fuzz --mutant range-overlap',
+        '  $ groupspec soak --seed 7 --time 3600',
         '  $ groupspec replay counterexamples/NoDoublePartitionOwnership-range-overlap-7e3a.json',
         '  $ groupspec mutants',
         '',
@@ -89,6 +91,44 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .action(async (options) => {
       const { fuzzCommand } = await import('./fuzz-command.ts');
       setExitCode(await fuzzCommand(options, io));
+    });
+
+  program
+    .command('soak')
+    .description(
+      'Long-running fuzzing: batch after batch, draw a whole model configuration (scope, latencies, timeouts, ' +
+        'JoinGroup version, history length) from the seed, fuzz it, and stop at the time or batch limit or the first violation.',
+    )
+    .option('--seed <n>', 'seeds every batch\'s configuration and fast-check seed; the same seed gives the same batches', parseSeed, 1)
+    .addOption(new Option('--time <seconds>', 'stop after this much wall-clock time').argParser(parseSeconds))
+    .addOption(new Option('--batches <n>', 'stop after this many batches').argParser(parseBatches))
+    .option('--runs-per-batch <n>', 'histories per batch', parseRunsPerBatch, DEFAULT_RUNS_PER_BATCH)
+    .option('--mutant <name>', 'soak a deliberately broken model variant, in every batch (see: groupspec mutants)')
+    .option('--out-dir <dir>', 'where counterexamples are saved', 'counterexamples')
+    .option('--reports-dir <dir>', 'where the soak report is written', 'reports')
+    .option('--quiet', 'no progress line; a one-line summary', false)
+    .showHelpAfterError('see groupspec soak --help')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'At least one of --time and --batches is required; with both, the first reached ends the soak.',
+        'Batch N of a seed always draws the same configuration, whatever ran before it.',
+        '',
+        'Writes reports/soak-seed<seed>-<mutant or model>-<hash>.json and .md (the seed, every knob, one line',
+        'per batch with its drawn configuration); on a violation also <out-dir>/<id>.json and <id>.trace.txt,',
+        'which store the batch\'s whole configuration and replay on their own. Exit 0 when every invariant held,',
+        '1 on a violation.',
+        '',
+        'Examples:',
+        '  $ groupspec soak --seed 7 --time 3600',
+        '  $ groupspec soak --seed 7 --batches 20 --runs-per-batch 500',
+        '  $ groupspec soak --mutant range-overlap --time 60',
+      ].join('\n'),
+    )
+    .action(async (options) => {
+      const { soakCommand } = await import('./soak-command.ts');
+      setExitCode(await soakCommand(options, io));
     });
 
   program
