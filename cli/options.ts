@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { integerParser } from './parse.ts';
 import { makeConfig, type ModelConfig } from '../model/config.ts';
 
 /**
@@ -7,15 +7,6 @@ import { makeConfig, type ModelConfig } from '../model/config.ts';
  * `--runs 1e9` should be refused, not start a week-long run.
  */
 
-function integerParser(what: string, min: number, max: number): (value: string) => number {
-  return (value: string): number => {
-    const parsed = /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
-    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-      throw new InvalidArgumentError(`${what} must be an integer from ${min} to ${max}.`);
-    }
-    return parsed;
-  };
-}
 
 /** fast-check seeds are 32-bit integers. */
 export const parseSeed = integerParser('the seed', -(2 ** 31), 2 ** 31 - 1);

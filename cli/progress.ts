@@ -22,21 +22,26 @@ export function progressLine(progress: FuzzProgress): string {
   return parts.join('  ');
 }
 
-export interface ProgressReporter {
+export interface ProgressReporter<P extends { readonly elapsedMs: number } = FuzzProgress> {
   readonly everyMs: number;
-  readonly onProgress: (progress: FuzzProgress) => void;
+  readonly onProgress: (progress: P) => void;
   /** End the in-place line so the next output starts on a fresh line. */
   readonly finish: () => void;
 }
 
-export function progressReporter(io: Io, quiet: boolean): ProgressReporter {
+/** Progress on stderr, rendered by `render`: redrawn in place on a terminal, every ~5 s in a log. */
+export function progressReporter<P extends { readonly elapsedMs: number } = FuzzProgress>(
+  io: Io,
+  quiet: boolean,
+  render: (progress: P) => string = progressLine as unknown as (progress: P) => string,
+): ProgressReporter<P> {
   if (quiet) return { everyMs: LOG_PROGRESS_EVERY_MS, onProgress: () => {}, finish: () => {} };
   if (io.errIsTty) {
     let drawn = false;
     return {
       everyMs: TTY_PROGRESS_EVERY_MS,
       onProgress: (progress) => {
-        io.err(`\r${progressLine(progress)}\u001b[K`);
+        io.err(`\r${render(progress)}\u001b[K`);
         drawn = true;
       },
       finish: () => {
@@ -48,10 +53,10 @@ export function progressReporter(io: Io, quiet: boolean): ProgressReporter {
   return {
     everyMs: LOG_PROGRESS_EVERY_MS,
     onProgress: (progress) => {
-      // fuzz() also reports once at the end; a log needs that line only if the run was long.
+      // The driver also reports at the end of a run or batch; a log needs a line only every five seconds.
       if (progress.elapsedMs - lastPrintedMs < LOG_PROGRESS_EVERY_MS) return;
       lastPrintedMs = progress.elapsedMs;
-      io.err(`${progressLine(progress)}\n`);
+      io.err(`${render(progress)}\n`);
     },
     finish: () => {},
   };

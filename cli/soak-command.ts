@@ -10,7 +10,7 @@ import {
 import { fuzz, type FuzzFailure, type FuzzProgress } from '../properties/fuzz.ts';
 import { EXIT_OK, EXIT_VIOLATION, UsageError, type Io } from './errors.ts';
 import { counterexampleFromFailure } from './fuzz-counterexample.ts';
-import { LOG_PROGRESS_EVERY_MS, TTY_PROGRESS_EVERY_MS } from './progress.ts';
+import { progressReporter } from './progress.ts';
 import { loadRegistries, type Registries } from './registries.ts';
 import { stepsPerSecond, type SavedCounterexampleFiles } from './report.ts';
 import { soakBatchPlanner, soakBatchSummary, type SoakBatchPlan } from './soak-config.ts';
@@ -257,43 +257,20 @@ interface SoakProgressReporter {
   readonly finish: () => void;
 }
 
-/**
- * Like the fuzz progress line (progress.ts), over the whole soak: one line redrawn in place on a
- * terminal, a line about every five seconds in a log, nothing with --quiet.
- */
+/** The fuzz progress line (progress.ts) over the whole soak: fuzz() reports per batch, this adds the batches before. */
 function soakProgressReporter(io: Io, quiet: boolean, startedMs: number): SoakProgressReporter {
-  const soakProgress = (batch: number, progress: FuzzProgress, runsBefore: number, stepsBefore: number): SoakProgress => ({
-    batch,
-    runs: runsBefore + progress.runs,
-    steps: stepsBefore + progress.steps,
-    elapsedMs: Date.now() - startedMs,
-    shrinking: progress.shrinking,
-  });
-  if (quiet) return { everyMs: LOG_PROGRESS_EVERY_MS, onProgress: () => {}, finish: () => {} };
-  if (io.errIsTty) {
-    let drawn = false;
-    return {
-      everyMs: TTY_PROGRESS_EVERY_MS,
-      onProgress: (...args) => {
-        io.err(`\r${soakProgressLine(soakProgress(...args))}\u001b[K`);
-        drawn = true;
-      },
-      finish: () => {
-        if (drawn) io.err('\n');
-      },
-    };
-  }
-  let lastPrintedMs = 0;
+  const reporter = progressReporter<SoakProgress>(io, quiet, soakProgressLine);
   return {
-    everyMs: LOG_PROGRESS_EVERY_MS,
-    onProgress: (...args) => {
-      const line = soakProgress(...args);
-      // fuzz() also reports at the end of every batch; a log needs a line only every five seconds.
-      if (line.elapsedMs - lastPrintedMs < LOG_PROGRESS_EVERY_MS) return;
-      lastPrintedMs = line.elapsedMs;
-      io.err(`${soakProgressLine(line)}\n`);
-    },
-    finish: () => {},
+    everyMs: reporter.everyMs,
+    onProgress: (batch, progress, runsBefore, stepsBefore) =>
+      reporter.onProgress({
+        batch,
+        runs: runsBefore + progress.runs,
+        steps: stepsBefore + progress.steps,
+        elapsedMs: Date.now() - startedMs,
+        shrinking: progress.shrinking,
+      }),
+    finish: reporter.finish,
   };
 }
 

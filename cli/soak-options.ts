@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { integerParser } from './parse.ts';
 
 /**
  * Numeric options of `groupspec soak` (the shared ones, --seed and --time, come from options.ts).
@@ -7,15 +7,6 @@ import { InvalidArgumentError } from 'commander';
 
 export const DEFAULT_RUNS_PER_BATCH = 200;
 
-function integerParser(what: string, min: number, max: number): (value: string) => number {
-  return (value: string): number => {
-    const parsed = /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
-    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-      throw new InvalidArgumentError(`${what} must be an integer from ${min} to ${max}.`);
-    }
-    return parsed;
-  };
-}
 
 export const parseBatches = integerParser('batches', 1, 1_000_000);
 export const parseRunsPerBatch = integerParser('runs per batch', 1, 1_000_000);
