@@ -1,14 +1,7 @@
 import type { ModelConfig } from '../model/config.ts';
-import {
-  checkExpectation,
-  loadCounterexample,
-  replayCounterexample,
-  saveCounterexample,
-  tracePathFor,
-} from '../properties/counterexample.ts';
 import { DEFAULT_MAX_EVENTS, fuzz, type FuzzOutcome } from '../properties/fuzz.ts';
 import { EXIT_OK, EXIT_VIOLATION, UsageError, type Io } from './errors.ts';
-import { counterexampleFromFailure } from './fuzz-counterexample.ts';
+import { counterexampleFromFailure, saveAndVerify } from './fuzz-counterexample.ts';
 import { DEFAULT_RUNS, scopedConfig } from './options.ts';
 import { progressReporter } from './progress.ts';
 import { loadRegistries, type Registries } from './registries.ts';
@@ -87,11 +80,7 @@ export async function fuzzCommand(options: FuzzCommandOptions, io: Io): Promise<
       runs: outcome.runs,
       invariants,
     });
-    const json = saveCounterexample(options.outDir, cx);
-    saved = { json, trace: tracePathFor(json) };
-    // A counterexample that does not replay is worse than none: read the file back and check it.
-    const check = checkExpectation(cx, replayCounterexample(loadCounterexample(json)));
-    if (!check.ok) replayWarning = `warning: the saved file does not replay as expected: ${check.message}`;
+    ({ saved, replayWarning } = saveAndVerify(options.outDir, cx));
   }
 
   const report: FuzzReport = {

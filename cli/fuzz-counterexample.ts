@@ -1,7 +1,17 @@
 import type { ModelConfig } from '../model/config.ts';
 import type { MutantInfo } from '../model/mutants.ts';
 import type { Violation } from '../model/run.ts';
-import { COUNTEREXAMPLE_FORMAT, counterexampleId, type Counterexample } from '../properties/counterexample.ts';
+import {
+  COUNTEREXAMPLE_FORMAT,
+  checkExpectation,
+  counterexampleId,
+  loadCounterexample,
+  replayCounterexample,
+  saveCounterexample,
+  tracePathFor,
+  type Counterexample,
+} from '../properties/counterexample.ts';
+import type { SavedCounterexampleFiles } from './report.ts';
 import type { FuzzFailure } from '../properties/fuzz.ts';
 
 /**
@@ -60,4 +70,17 @@ function explain(violation: Violation, context: FailureContext): string {
   const registry =
     mutant.caughtBy === violation.invariant ? '' : ` (the mutant registry names ${mutant.caughtBy} as its catcher)`;
   return `Mutant ${mutant.name}: ${mutant.description} On this history ${observed}${registry}. The suite must keep catching it.`;
+}
+
+/**
+ * Save a counterexample and read it back: a file that does not replay as it expects is worse than
+ * none, so the caller gets a warning to print if it does not.
+ */
+export function saveAndVerify(outDir: string, cx: Counterexample): { saved: SavedCounterexampleFiles; replayWarning: string | null } {
+  const json = saveCounterexample(outDir, cx);
+  const check = checkExpectation(cx, replayCounterexample(loadCounterexample(json)));
+  return {
+    saved: { json, trace: tracePathFor(json) },
+    replayWarning: check.ok ? null : `warning: the saved file does not replay as expected: ${check.message}`,
+  };
 }

@@ -1,15 +1,8 @@
 import type { MutantInfo } from '../model/mutants.ts';
-import {
-  checkExpectation,
-  loadCounterexample,
-  replayCounterexample,
-  saveCounterexample,
-  tracePathFor,
-  type Counterexample,
-} from '../properties/counterexample.ts';
+import type { Counterexample } from '../properties/counterexample.ts';
 import { fuzz, type FuzzFailure, type FuzzProgress } from '../properties/fuzz.ts';
 import { EXIT_OK, EXIT_VIOLATION, UsageError, type Io } from './errors.ts';
-import { counterexampleFromFailure } from './fuzz-counterexample.ts';
+import { counterexampleFromFailure, saveAndVerify } from './fuzz-counterexample.ts';
 import { progressReporter } from './progress.ts';
 import { loadRegistries, type Registries } from './registries.ts';
 import { stepsPerSecond, type SavedCounterexampleFiles } from './report.ts';
@@ -152,11 +145,7 @@ export async function soakCommand(options: SoakCommandOptions, io: Io): Promise<
   let replayWarning: string | null = null;
   if (failed !== null && violation !== null) {
     const cx = soakCounterexample(failed, knobs.seed, mutant);
-    const json = saveCounterexample(options.outDir, cx);
-    saved = { json, trace: tracePathFor(json) };
-    // A counterexample that does not replay is worse than none: read the file back and check it.
-    const check = checkExpectation(cx, replayCounterexample(loadCounterexample(json)));
-    if (!check.ok) replayWarning = `warning: the saved file does not replay as expected: ${check.message}`;
+    ({ saved, replayWarning } = saveAndVerify(options.outDir, cx));
   }
 
   const report: SoakReport = {
