@@ -17,7 +17,7 @@ export const parseTopics = integerParser('topics', 1, 16);
 export const parsePartitions = integerParser('partitions', 1, 64);
 export const parseMaxEvents = integerParser('max events', 1, 10_000);
 
-export const DEFAULT_RUNS = 200;
+export const DEFAULT_RUNS = 1000;
 
 export interface Scope {
   readonly consumers?: number;
