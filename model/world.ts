@@ -180,6 +180,7 @@ function applyHistoryEvent(ctx: StepContext, event: HistoryEvent): void {
       w.consumers[event.consumer].subscription = event.subscription;
       return;
     case 'CreateTopic':
+      if (event.topic in w.topics) return note(ctx, 'admin', `CreateTopics ${event.topic}: TOPIC_ALREADY_EXISTS`);
       w.topics[event.topic] = { partitions: event.partitions, logEndOffsets: Array.from({ length: event.partitions }, () => 0) };
       return;
     case 'DeleteTopic':
@@ -188,6 +189,8 @@ function applyHistoryEvent(ctx: StepContext, event: HistoryEvent): void {
       return;
     case 'AddPartitions': {
       const t = w.topics[event.topic];
+      if (t === undefined) return note(ctx, 'admin', `CreatePartitions ${event.topic}: UNKNOWN_TOPIC_OR_PARTITION`);
+      if (event.partitions <= t.partitions) return note(ctx, 'admin', `CreatePartitions ${event.topic}: INVALID_PARTITIONS`);
       const extra = Array.from({ length: event.partitions - t.partitions }, () => 0);
       w.topics[event.topic] = { partitions: event.partitions, logEndOffsets: [...t.logEndOffsets, ...extra] };
       return;

@@ -221,3 +221,19 @@ describe('saveCounterexample', () => {
     expect(existsSync(tracePathFor(path))).toBe(true);
   });
 });
+
+describe('histories must name consumers they started', () => {
+  it('a consumer event before any StartConsumer of that consumer is refused with its line and field', () => {
+    const good = JSON.parse(readFileSync('counterexamples/known-anomaly-zombie-consumer.json', 'utf8'));
+    const bad = { ...good, events: [{ type: 'CrashConsumer', consumer: 'c7' }, ...good.events] };
+    const text = serializeCounterexample(bad);
+    expect(() => parseCounterexample(text, 'bad.json')).toThrow(/bad\.json:\d+: events\[0\]\.consumer: c7 is not started/);
+  });
+
+  it('a second StartConsumer of the same id is refused', () => {
+    const good = JSON.parse(readFileSync('counterexamples/known-anomaly-zombie-consumer.json', 'utf8'));
+    const first = good.events.find((e: { type: string }) => e.type === 'StartConsumer');
+    const text = serializeCounterexample({ ...good, events: [...good.events, first] });
+    expect(() => parseCounterexample(text, 'bad.json')).toThrow(/was already started by events\[0\]/);
+  });
+});

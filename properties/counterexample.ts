@@ -76,7 +76,30 @@ export function parseCounterexample(text: string, file: string, known: KnownName
     );
   }
   checkKnownNames(parsed.data, text, file, known);
+  checkConsumerReferences(parsed.data, text, file);
   return parsed.data;
+}
+
+/**
+ * A history may only name consumers it started: a StartConsumer introduces each id once, and
+ * every other consumer event refers to one started before it.
+ */
+function checkConsumerReferences(cx: Counterexample, text: string, file: string): void {
+  const startedAt = new Map<string, number>();
+  cx.events.forEach((event, index) => {
+    if (!('consumer' in event)) return;
+    const path: JsonPath = ['events', index, 'consumer'];
+    const fail = (reason: string): never => {
+      throw new CounterexampleError(file, lineOfJsonPath(text, path) ?? null, formatJsonPath(path), reason);
+    };
+    const earlier = startedAt.get(event.consumer);
+    if (event.type === 'StartConsumer') {
+      if (earlier !== undefined) fail(`${event.consumer} was already started by events[${earlier}]; restart it with RestartConsumer`);
+      startedAt.set(event.consumer, index);
+    } else if (earlier === undefined) {
+      fail(`${event.consumer} is not started by any StartConsumer before this ${event.type}`);
+    }
+  });
 }
 
 function parseJson(text: string, file: string): unknown {
