@@ -68,6 +68,13 @@ export interface ClientConfig {
   readonly pollTimeoutMs: number;
   /** Application processing time of one polled batch. */
   readonly processingTimeMs: number;
+  /**
+   * How the application commits: commitSync after processing each batch, commitAsync after each
+   * batch, or enable.auto.commit (the consumer commits what earlier polls returned).
+   */
+  readonly commitMode: CommitMode;
+  /** auto.commit.interval.ms. Kafka default 5000 (scaled). */
+  readonly autoCommitIntervalMs: number;
   /** auto.offset.reset when no committed offset exists. */
   readonly autoOffsetReset: 'earliest' | 'latest';
   /** partition.assignment.strategy, in preference order. */
@@ -75,6 +82,8 @@ export interface ClientConfig {
   /** JoinGroup request version; v4+ requires a known member id (KIP-394), v5+ carries groupInstanceId. */
   readonly joinGroupVersion: number;
 }
+
+export type CommitMode = 'sync' | 'async' | 'auto';
 
 export const DEFAULT_CONFIG: ModelConfig = {
   groupId: 'group-1',
@@ -97,6 +106,8 @@ export const DEFAULT_CONFIG: ModelConfig = {
     maxPollRecords: 5,
     pollTimeoutMs: 1000,
     processingTimeMs: 1000,
+    commitMode: 'sync',
+    autoCommitIntervalMs: 3000,
     autoOffsetReset: 'earliest',
     assignors: ['range'],
     joinGroupVersion: 9,

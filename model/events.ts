@@ -1,6 +1,7 @@
 import type { AssignorName, ClassicGroupStatus, ErrorCode, TopicPartition } from './types.ts';
 import type { Message } from './state.ts';
 import type { GroupRecord } from './records.ts';
+import type { CommitMode } from './config.ts';
 
 /**
  * Events of a history, fully resolved (real consumer ids and topic names). These are what a
@@ -17,6 +18,7 @@ export type HistoryEvent =
       readonly sessionTimeoutMs?: number;
       readonly maxPollIntervalMs?: number;
       readonly processingTimeMs?: number;
+      readonly commitMode?: CommitMode;
     }
   /** KafkaConsumer.close(): a dynamic member sends LeaveGroup; a static member does not (KIP-345). */
   | { readonly type: 'CloseConsumer'; readonly consumer: string }

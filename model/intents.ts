@@ -16,6 +16,8 @@ export type Intent =
       readonly assignors: number;
       /** Index into CLIENT_PROFILES; 0 is the configured default client. */
       readonly profile: number;
+      /** 0: the configured commit mode; 1: commitAsync; 2: enable.auto.commit. */
+      readonly commitMode?: number;
     }
   | { readonly type: 'CloseConsumer'; readonly pick: number }
   | { readonly type: 'CrashConsumer'; readonly pick: number }
@@ -117,6 +119,7 @@ export function resolveIntent(world: World, config: ModelConfig, intent: Intent)
         subscription: topicsOf(config, intent.topicsMask),
         assignors: ASSIGNOR_CHOICES[Math.abs(intent.assignors) % ASSIGNOR_CHOICES.length] ?? ALL_ASSIGNORS,
         ...profileOverrides(config, intent.profile ?? 0),
+        ...(intent.commitMode === 1 ? { commitMode: 'async' as const } : intent.commitMode === 2 ? { commitMode: 'auto' as const } : {}),
       };
     }
     case 'CloseConsumer':

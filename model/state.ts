@@ -1,5 +1,6 @@
 import type { AssignorName, ClassicGroupStatus, ErrorCode, TopicPartition } from './types.ts';
 import type { JoinGroupProtocol, OffsetCommitRequest, Request, Response } from './protocol.ts';
+import type { CommitMode } from './config.ts';
 import type { DurableGroupState, GroupRecord } from './records.ts';
 
 /**
@@ -203,6 +204,8 @@ export interface InFlightRequest {
   /** The generation the request was sent in, for requests whose response depends on it. */
   readonly generationId: number;
   readonly memberId: string;
+  /** The application thread waits for it (commitSync); false for commitAsync and auto-commit. */
+  readonly blocking: boolean;
 }
 
 export interface ProcessedBatch {
@@ -221,6 +224,7 @@ export interface ConsumerState {
   readonly rebalanceTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly processingTimeMs: number;
+  readonly commitMode: CommitMode;
   readonly assignors: readonly AssignorName[];
   readonly subscription: readonly string[];
   /** The subscription sent in the last JoinGroup; a difference forces a rejoin. */
@@ -266,6 +270,10 @@ export interface ConsumerState {
   readonly batch: readonly ProcessedBatch[];
   /** Offsets a commitSync is still trying to commit (retried after coordinator errors). */
   readonly pendingCommit: Readonly<Record<TopicPartition, number>> | null;
+  /** enable.auto.commit: when poll() commits next. */
+  readonly nextAutoCommitMs: number | null;
+  /** enable.auto.commit: the synchronous commit before revoking (onJoinPrepare) is done. */
+  readonly committedBeforeRejoin: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

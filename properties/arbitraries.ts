@@ -42,6 +42,7 @@ export function intentArbitraries(config: ModelConfig): Record<IntentType, fc.Ar
       topicsMask: topicMasks,
       assignors: fc.nat({ max: 3 }),
       profile: fc.nat({ max: 7 }),
+      commitMode: fc.nat({ max: 2 }),
     }),
     CloseConsumer: fc.record({ type: fc.constant('CloseConsumer' as const), pick }),
     CrashConsumer: fc.record({ type: fc.constant('CrashConsumer' as const), pick }),

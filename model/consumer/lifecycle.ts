@@ -28,6 +28,7 @@ export function newConsumer(
     heartbeatIntervalMs:
       event.sessionTimeoutMs === undefined ? client.heartbeatIntervalMs : Math.max(1, Math.floor(event.sessionTimeoutMs / 3)),
     processingTimeMs: event.processingTimeMs ?? client.processingTimeMs,
+    commitMode: event.commitMode ?? client.commitMode,
     assignors: event.assignors,
     subscription: event.subscription,
     joinedSubscription: null,
@@ -55,6 +56,8 @@ export function newConsumer(
     positions: {},
     batch: [],
     pendingCommit: null,
+    nextAutoCommitMs: null,
+    committedBeforeRejoin: false,
   };
 }
 
@@ -76,6 +79,7 @@ export function restartConsumer(ctx: StepContext, c: DraftConsumer): void {
     sessionTimeoutMs: c.sessionTimeoutMs,
     maxPollIntervalMs: c.rebalanceTimeoutMs,
     processingTimeMs: c.processingTimeMs,
+    commitMode: c.commitMode,
   });
   Object.assign(c, fresh, { connection: c.connection + 1 });
 }

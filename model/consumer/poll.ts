@@ -32,8 +32,21 @@ export function poll(ctx: StepContext, c: DraftConsumer): void {
     sendOffsetCommit(ctx, c, c.pendingCommit);
     return;
   }
+  maybeAutoCommitAsync(ctx, c);
   // 3.
   if (rejoinNeededOrPending(ctx, c)) {
+    // enable.auto.commit: commit what was consumed, synchronously, before revoking (onJoinPrepare).
+    if (c.commitMode === 'auto' && !c.committedBeforeRejoin && c.generationId >= 0) {
+      c.committedBeforeRejoin = true;
+      const consumed = consumedOffsets(c);
+      if (Object.keys(consumed).length > 0) {
+        c.pendingCommit = consumed;
+        c.main = 'committing';
+        sendOffsetCommit(ctx, c, consumed);
+        return;
+      }
+    }
+    c.committedBeforeRejoin = false;
     onJoinPrepare(ctx, c);
     c.memberState = 'PREPARING_REBALANCE';
     c.rejoinNeeded = false;
@@ -70,6 +83,24 @@ export function poll(ctx: StepContext, c: DraftConsumer): void {
     // Commits what poll() returned before processing it: a crash now loses those records.
     sendOffsetCommit(ctx, c, Object.fromEntries(batch.map((b) => [b.partition, b.toOffset])));
   }
+}
+
+/** The positions of the owned partitions: everything earlier polls returned, and so processed. */
+function consumedOffsets(c: DraftConsumer): Record<TopicPartition, number> {
+  return Object.fromEntries(c.assignment.filter((p) => p in c.positions).map((p) => [p, c.positions[p]]));
+}
+
+/**
+ * enable.auto.commit (ConsumerCoordinator.maybeAutoCommitOffsetsAsync): at the start of poll(),
+ * once auto.commit.interval.ms has passed, commit asynchronously what earlier polls returned.
+ */
+function maybeAutoCommitAsync(ctx: StepContext, c: DraftConsumer): void {
+  if (c.commitMode !== 'auto' || c.memberState !== 'STABLE') return;
+  if (c.nextAutoCommitMs === null) c.nextAutoCommitMs = ctx.w.nowMs + ctx.config.client.autoCommitIntervalMs;
+  if (ctx.w.nowMs < c.nextAutoCommitMs) return;
+  c.nextAutoCommitMs = ctx.w.nowMs + ctx.config.client.autoCommitIntervalMs;
+  const consumed = consumedOffsets(c);
+  if (Object.keys(consumed).length > 0) sendOffsetCommit(ctx, c, consumed, false);
 }
 
 /**
@@ -150,7 +181,10 @@ export function logEndOffset(ctx: StepContext, partition: TopicPartition): numbe
   return state.logEndOffsets[index];
 }
 
-/** Processing of the polled batch finished: advance positions and commitSync them. */
+/**
+ * Processing of the polled batch finished: advance the positions, then commit as the application
+ * does — commitSync (waits), commitAsync (does not wait), or nothing (auto-commit at the next poll).
+ */
 export function finishProcessing(ctx: StepContext, c: DraftConsumer): void {
   c.processingDoneAtMs = null;
   const positions = { ...c.positions };
@@ -163,7 +197,12 @@ export function finishProcessing(ctx: StepContext, c: DraftConsumer): void {
   for (const b of c.batch) markHandled(ctx, b.partition, b.fromOffset, b.toOffset);
   c.positions = positions;
   c.batch = [];
-  if (isMutant(ctx, 'commit-before-processing')) return pollNow(ctx, c);
+  if (isMutant(ctx, 'commit-before-processing') || c.commitMode === 'auto') return pollNow(ctx, c);
+  if (c.commitMode === 'async') {
+    // commitAsync is not retried; with the coordinator unknown this one is simply lost.
+    if (c.coordinatorKnown) sendOffsetCommit(ctx, c, offsets, false);
+    return pollNow(ctx, c);
+  }
   c.pendingCommit = offsets;
   if (!c.coordinatorKnown) return backOff(ctx, c);
   c.main = 'committing';

@@ -13,7 +13,7 @@ import { COORDINATOR_ENDPOINT } from '../coordinator/group.ts';
 export const BOOTSTRAP_CONNECTION = 0;
 const JOIN_GROUP_TIMEOUT_LAPSE_MS = 5000;
 
-function sendRequest(ctx: StepContext, c: DraftConsumer, body: Request, extraTimeoutMs = 0): void {
+function sendRequest(ctx: StepContext, c: DraftConsumer, body: Request, extraTimeoutMs = 0, blocking = true): void {
   const correlationId = nextId(ctx);
   const connection = body.api === 'FindCoordinator' ? BOOTSTRAP_CONNECTION : c.connection;
   const timeoutMs = Math.max(ctx.config.client.requestTimeoutMs, extraTimeoutMs);
@@ -24,6 +24,7 @@ function sendRequest(ctx: StepContext, c: DraftConsumer, body: Request, extraTim
     deadlineMs: ctx.w.nowMs + timeoutMs,
     generationId: c.generationId,
     memberId: c.memberId,
+    blocking,
   };
   c.inFlight = [...c.inFlight, inFlight];
   send(ctx, c.id, COORDINATOR_ENDPOINT, connection, correlationId, body);
@@ -106,7 +107,13 @@ export function sendLeaveGroup(ctx: StepContext, c: DraftConsumer, memberId = c.
   });
 }
 
-export function sendOffsetCommit(ctx: StepContext, c: DraftConsumer, offsets: Readonly<Record<TopicPartition, number>>): void {
+/** commitSync (blocking) or commitAsync / auto-commit (not blocking). */
+export function sendOffsetCommit(
+  ctx: StepContext,
+  c: DraftConsumer,
+  offsets: Readonly<Record<TopicPartition, number>>,
+  blocking = true,
+): void {
   sendRequest(ctx, c, {
     api: 'OffsetCommit',
     groupId: ctx.config.groupId,
@@ -114,7 +121,7 @@ export function sendOffsetCommit(ctx: StepContext, c: DraftConsumer, offsets: Re
     memberId: c.memberId,
     groupInstanceId: c.groupInstanceId,
     offsets: Object.entries(offsets).map(([partition, committedOffset]) => ({ partition, committedOffset })),
-  });
+  }, 0, blocking);
 }
 
 export function sendOffsetFetch(ctx: StepContext, c: DraftConsumer, partitions: readonly TopicPartition[]): void {

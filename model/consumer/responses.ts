@@ -210,6 +210,7 @@ function onHeartbeat(ctx: StepContext, c: DraftConsumer, request: InFlightReques
 
 function onOffsetCommit(ctx: StepContext, c: DraftConsumer, request: InFlightRequest, response: OffsetCommitResponse): void {
   const error = response.errorCode;
+  if (!request.blocking) return onAsyncOffsetCommit(ctx, c, request, error);
   if (error === 'NONE') {
     c.pendingCommit = null;
     if (c.main === 'committing') pollNow(ctx, c);
@@ -229,6 +230,20 @@ function onOffsetCommit(ctx: StepContext, c: DraftConsumer, request: InFlightReq
   else if (error === 'ILLEGAL_GENERATION' && generationUnchanged) resetGeneration(ctx, c, true, 'OffsetCommit: ILLEGAL_GENERATION');
   else if (error === 'UNKNOWN_MEMBER_ID' && generationUnchanged) resetGeneration(ctx, c, false, 'OffsetCommit: UNKNOWN_MEMBER_ID');
   if (c.main === 'committing') pollNow(ctx, c);
+}
+
+/**
+ * commitAsync and auto-commit: nobody waits and nothing is retried, but the coordinator's answer
+ * still moves the membership (the shared OffsetCommitResponseHandler).
+ */
+function onAsyncOffsetCommit(ctx: StepContext, c: DraftConsumer, request: InFlightRequest, error: ErrorCode): void {
+  if (error === 'NONE') return;
+  if (FATAL.has(error)) return failConsumer(ctx, c, error);
+  const generationUnchanged = request.generationId === c.generationId && request.memberId === c.memberId;
+  if (isCoordinatorError(error)) markCoordinatorUnknown(ctx, c, `OffsetCommit: ${error}`);
+  else if (error === 'REBALANCE_IN_PROGRESS') requestRejoin(ctx, c, 'OffsetCommit: REBALANCE_IN_PROGRESS');
+  else if (error === 'ILLEGAL_GENERATION' && generationUnchanged) resetGeneration(ctx, c, true, 'OffsetCommit: ILLEGAL_GENERATION');
+  else if (error === 'UNKNOWN_MEMBER_ID' && generationUnchanged) resetGeneration(ctx, c, false, 'OffsetCommit: UNKNOWN_MEMBER_ID');
 }
 
 function onOffsetFetch(ctx: StepContext, c: DraftConsumer, response: OffsetFetchResponse): void {
