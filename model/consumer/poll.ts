@@ -162,13 +162,13 @@ function nextBatch(ctx: StepContext, c: DraftConsumer): ProcessedBatch[] {
  * with OFFSET_OUT_OF_RANGE and auto.offset.reset decides where to go.
  */
 function resetOutOfRange(ctx: StepContext, c: DraftConsumer, partition: TopicPartition, end: number): void {
-  const to = resetPosition(ctx, c, partition, end);
+  const to = resetPosition(ctx, partition, end);
   note(ctx, c.id, `${partition} position ${c.positions[partition]} is out of range (log end ${end}): reset to ${to}`);
   c.positions = { ...c.positions, [partition]: to };
 }
 
 /** auto.offset.reset: earliest starts at 0; latest at the log end, skipping what is there on purpose. */
-export function resetPosition(ctx: StepContext, c: DraftConsumer, partition: TopicPartition, end: number): number {
+export function resetPosition(ctx: StepContext, partition: TopicPartition, end: number): number {
   if (ctx.config.client.autoOffsetReset === 'earliest') return 0;
   markHandled(ctx, partition, 0, end);
   return end;

@@ -256,7 +256,7 @@ function onOffsetFetch(ctx: StepContext, c: DraftConsumer, response: OffsetFetch
   for (const { partition, committedOffset } of response.offsets) {
     if (!c.assignment.includes(partition)) continue;
     // No committed offset: auto.offset.reset decides where to start.
-    positions[partition] = committedOffset >= 0 ? committedOffset : resetPosition(ctx, c, partition, logEndOffset(ctx, partition) ?? 0);
+    positions[partition] = committedOffset >= 0 ? committedOffset : resetPosition(ctx, partition, logEndOffset(ctx, partition) ?? 0);
   }
   c.positions = positions;
   pollNow(ctx, c);

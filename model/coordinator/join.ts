@@ -105,7 +105,7 @@ function acceptJoiningMember(ctx: StepContext, g: DraftGroup, memberId: string):
   }
 }
 
-function newMember(ctx: StepContext, request: JoinGroupRequest, memberId: string, replyTo: ReplyTo): DraftMember {
+function newMember(request: JoinGroupRequest, memberId: string, replyTo: ReplyTo): DraftMember {
   return {
     memberId,
     groupInstanceId: request.groupInstanceId,
@@ -137,7 +137,7 @@ function joinNewMember(ctx: StepContext, g: DraftGroup, request: JoinGroupReques
     if (existingMemberId !== undefined) {
       return replaceStaticMemberThenRebalanceOrCompleteJoin(ctx, g, request, replyTo, existingMemberId, newMemberId);
     }
-    return addMemberThenRebalanceOrCompleteJoin(ctx, g, newMember(ctx, request, newMemberId, replyTo));
+    return addMemberThenRebalanceOrCompleteJoin(ctx, g, newMember(request, newMemberId, replyTo));
   }
   if (request.apiVersion >= 4) {
     // KIP-394: remember the id, expire it after a session timeout, and ask the client to rejoin with it.
@@ -147,7 +147,7 @@ function joinNewMember(ctx: StepContext, g: DraftGroup, request: JoinGroupReques
     ];
     return answerJoin(ctx, replyTo, request, joinError(newMemberId, 'MEMBER_ID_REQUIRED'));
   }
-  addMemberThenRebalanceOrCompleteJoin(ctx, g, newMember(ctx, request, newMemberId, replyTo));
+  addMemberThenRebalanceOrCompleteJoin(ctx, g, newMember(request, newMemberId, replyTo));
 }
 
 function joinExistingMember(ctx: StepContext, g: DraftGroup, request: JoinGroupRequest, replyTo: ReplyTo): void {
@@ -157,7 +157,7 @@ function joinExistingMember(ctx: StepContext, g: DraftGroup, request: JoinGroupR
   if (!supportsProtocols(g, request.protocolType, request.protocols)) return answer('INCONSISTENT_GROUP_PROTOCOL');
   if (isPendingMember(g, request.memberId)) {
     // A pending member rejoining with its id is added now (it cannot be static).
-    return addMemberThenRebalanceOrCompleteJoin(ctx, g, newMember(ctx, request, request.memberId, replyTo));
+    return addMemberThenRebalanceOrCompleteJoin(ctx, g, newMember(request, request.memberId, replyTo));
   }
   const invalid = validateMember(g, request.memberId, request.groupInstanceId);
   if (invalid !== null) return answer(invalid);

@@ -27,7 +27,7 @@ export function handleSyncGroup(ctx: StepContext, request: SyncGroupRequest, rep
     });
   };
   if (g === null || g.status === 'Empty') return answer('UNKNOWN_MEMBER_ID');
-  const invalid = validateSyncGroup(ctx, g, request);
+  const invalid = validateSyncGroup(g, request);
   if (invalid !== null) return answer(invalid);
 
   switch (g.status) {
@@ -70,7 +70,7 @@ export function handleSyncGroup(ctx: StepContext, request: SyncGroupRequest, rep
   }
 }
 
-function validateSyncGroup(ctx: StepContext, g: DraftGroup, request: SyncGroupRequest): ErrorCode | null {
+function validateSyncGroup(g: DraftGroup, request: SyncGroupRequest): ErrorCode | null {
   if (g.status === 'Dead') return 'COORDINATOR_NOT_AVAILABLE';
   const invalid = validateMember(g, request.memberId, request.groupInstanceId);
   if (invalid !== null) return invalid;
