@@ -52,7 +52,7 @@ describe('fuzz reports', () => {
     expect(markdown.split('\n').slice(0, 3)).toEqual(['SEED=7', '', 'mutant=range-overlap']);
     expect(markdown).toContain('| steps/s | 6,912 |');
     expect(markdown).toContain('| AdvanceTime | 30 | 60.0% |');
-    expect(markdown).toContain('11 runs converged; median 6,000 ms, max 24,000 ms.');
+    expect(markdown).toContain('11 runs converged; median 6,000 ms, max 24,000 ms; the bound is ');
     expect(markdown).toContain('**NoDoublePartitionOwnership** (safety) violated at step 34: t0-0 twice');
     expect(markdown).toContain('- replay: `npx groupspec replay cx/a.json`');
   });

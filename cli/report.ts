@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelConfig } from '../model/config.ts';
-import type { Violation } from '../model/run.ts';
+import { convergenceBoundMs, type Violation } from '../model/run.ts';
 import type { FuzzOutcome } from '../properties/fuzz.ts';
 
 /**
@@ -131,17 +131,18 @@ export function renderFuzzReportMarkdown(report: FuzzReport): string {
     '',
     '## Convergence after quiescence (simulated time)',
     '',
-    convergenceLine(report.convergenceMs),
+    convergenceLine(report.convergenceMs, report.config),
     '',
     ...counterexampleSection(report),
   ];
   return `${lines.join('\n')}\n`;
 }
 
-function convergenceLine(convergence: FuzzReport['convergenceMs']): string {
-  if (convergence === null) return 'Not measured (no run reached the liveness phase).';
+function convergenceLine(convergence: FuzzReport['convergenceMs'], config: ModelConfig): string {
+  const bound = `the bound is ${number(convergenceBoundMs(config))} ms after the last fault heals`;
+  if (convergence === null) return `Not measured (no run reached the liveness phase); ${bound}.`;
   const { runs, median, max } = convergence;
-  return `${number(runs)} runs converged; median ${number(median)} ms, max ${number(max)} ms.`;
+  return `${number(runs)} runs converged; median ${number(median)} ms, max ${number(max)} ms; ${bound}.`;
 }
 
 function eventTable(counts: Readonly<Record<string, number>>): string[] {
