@@ -10,6 +10,7 @@ import {
   fuzzRunId,
   stepsPerSecond,
   writeFuzzReport,
+  writtenFilesLines,
   type FuzzKnobs,
   type FuzzReport,
   type SavedCounterexampleFiles,
@@ -162,15 +163,6 @@ function summary(report: FuzzReport, outcome: FuzzOutcome, reportPath: string, q
     `  after:          ${totals}`,
     `  history:        ${outcome.failure?.result.events.length ?? 0} events, shrunk ${outcome.failure?.shrinks ?? 0} times`,
   ];
-  if (files !== null) {
-    lines.push(
-      `  counterexample: ${files.json}`,
-      `  trace:          ${files.trace}`,
-      `  report:         ${reportPath}`,
-      `  replay:         npx groupspec replay ${files.json}`,
-    );
-  } else {
-    lines.push(`  report:         ${reportPath}`);
-  }
+  lines.push(...writtenFilesLines(files, reportPath));
   return `${lines.join('\n')}\n`;
 }

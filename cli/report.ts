@@ -51,11 +51,26 @@ export interface FuzzReport {
   readonly counterexample: SavedCounterexampleFiles | null;
 }
 
-/** `fuzz-seed<seed>-<mutant or model>-<hash of the knobs>`: same options, same id. */
-export function fuzzRunId(knobs: FuzzKnobs): string {
+/** `<command>-seed<seed>-<mutant or model>-<hash of the knobs>`: same options, same id. */
+export function runIdOf(command: 'fuzz' | 'soak', knobs: { readonly seed: number; readonly mutant: string | null }): string {
   const hash = createHash('sha256').update(JSON.stringify(knobs)).digest('hex').slice(0, 6);
   const mutant = (knobs.mutant ?? 'model').replace(/[^A-Za-z0-9_]+/g, '-');
-  return `fuzz-seed${knobs.seed}-${mutant}-${hash}`;
+  return `${command}-seed${knobs.seed}-${mutant}-${hash}`;
+}
+
+export function fuzzRunId(knobs: FuzzKnobs): string {
+  return runIdOf('fuzz', knobs);
+}
+
+/** The lines naming the files a run wrote, for the summary printed after a violation. */
+export function writtenFilesLines(files: SavedCounterexampleFiles | null, reportPath: string): string[] {
+  if (files === null) return [`  report:         ${reportPath}`];
+  return [
+    `  counterexample: ${files.json}`,
+    `  trace:          ${files.trace}`,
+    `  report:         ${reportPath}`,
+    `  replay:         npx groupspec replay ${files.json}`,
+  ];
 }
 
 /** The command line that repeats the run. */

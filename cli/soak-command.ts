@@ -5,7 +5,7 @@ import { EXIT_OK, EXIT_VIOLATION, UsageError, type Io } from './errors.ts';
 import { counterexampleFromFailure, saveAndVerify } from './fuzz-counterexample.ts';
 import { progressReporter } from './progress.ts';
 import { loadRegistries, type Registries } from './registries.ts';
-import { stepsPerSecond, type SavedCounterexampleFiles } from './report.ts';
+import { stepsPerSecond, writtenFilesLines, type SavedCounterexampleFiles } from './report.ts';
 import { soakBatchPlanner, soakBatchSummary, type SoakBatchPlan } from './soak-config.ts';
 import { DEFAULT_RUNS_PER_BATCH } from './soak-options.ts';
 import {
@@ -299,15 +299,6 @@ function summary(
     `  batch:          ${batchLine}`,
     `  history:        ${failed.failure.result.events.length} events, shrunk ${failed.failure.shrinks} times`,
   ];
-  if (files !== null) {
-    lines.push(
-      `  counterexample: ${files.json}`,
-      `  trace:          ${files.trace}`,
-      `  report:         ${reportPath}`,
-      `  replay:         npx groupspec replay ${files.json}`,
-    );
-  } else {
-    lines.push(`  report:         ${reportPath}`);
-  }
+  lines.push(...writtenFilesLines(files, reportPath));
   return `${lines.join('\n')}\n`;
 }

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelConfig } from '../model/config.ts';
 import type { Violation } from '../model/run.ts';
-import type { SavedCounterexampleFiles } from './report.ts';
+import { runIdOf, type SavedCounterexampleFiles } from './report.ts';
 
 /**
  * Soak reports, `reports/soak-seed<seed>-<mutant or model>-<hash>.json` and `.md`. As for fuzz
@@ -72,9 +71,7 @@ export interface SoakReport {
 
 /** `soak-seed<seed>-<mutant or model>-<hash of the knobs>`: same options, same id. */
 export function soakRunId(knobs: SoakKnobs): string {
-  const hash = createHash('sha256').update(JSON.stringify(knobs)).digest('hex').slice(0, 6);
-  const mutant = (knobs.mutant ?? 'model').replace(/[^A-Za-z0-9_]+/g, '-');
-  return `soak-seed${knobs.seed}-${mutant}-${hash}`;
+  return runIdOf('soak', knobs);
 }
 
 /** The command line that repeats the soak. */
