@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { serializeCounterexample } from '../properties/counterexample.ts';
 import { fixtureCounterexample } from '../properties/test-fixtures.ts';
-import type { Io } from './errors.ts';
 import { runCli } from './program.ts';
+import { capture } from './test-io.ts';
 
 /** In-process CLI runs: exit codes and output for paths that are awkward to reach by spawning. */
 
@@ -22,17 +22,6 @@ vi.mock('../properties/fuzz.ts', async (importOriginal) => {
   };
 });
 
-function capture(errIsTty = false): Io & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (text) => (out += text),
-    err: (text) => (err += text),
-    errIsTty,
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
 
 describe('runCli exit codes', () => {
   it('turns an unexpected error into exit 3 with "internal error:" and no stack trace', async () => {

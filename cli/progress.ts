@@ -10,9 +10,11 @@ import { stepsPerSecond } from './report.ts';
 export const TTY_PROGRESS_EVERY_MS = 250;
 export const LOG_PROGRESS_EVERY_MS = 5000;
 
-export function progressLine(progress: FuzzProgress): string {
+/** `runs … steps … steps/s elapsed …`, led by the batch number for a soak. */
+export function progressLine(progress: FuzzProgress & { readonly batch?: number }): string {
   const rate = stepsPerSecond(progress.steps, progress.elapsedMs);
   const parts = [
+    ...(progress.batch === undefined ? [] : [`batch ${progress.batch.toLocaleString('en-US')}`]),
     `runs ${progress.runs.toLocaleString('en-US')}`,
     `steps ${progress.steps.toLocaleString('en-US')}`,
     `${rate.toLocaleString('en-US')} steps/s`,

@@ -93,16 +93,21 @@ export function stepsPerSecond(steps: number, elapsedMs: number): number {
   return elapsedMs <= 0 ? 0 : Math.round((steps * 1000) / elapsedMs);
 }
 
-export function writeFuzzReport(dir: string, report: FuzzReport): { json: string; markdown: string } {
+/** Write `<dir>/<runId>.json` and `.md` for any run report. */
+export function writeReportFiles(dir: string, runId: string, report: unknown, markdownText: string): { json: string; markdown: string } {
   mkdirSync(dir, { recursive: true });
-  const json = join(dir, `${report.runId}.json`);
-  const markdown = join(dir, `${report.runId}.md`);
+  const json = join(dir, `${runId}.json`);
+  const markdown = join(dir, `${runId}.md`);
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(markdown, renderFuzzReportMarkdown(report));
+  writeFileSync(markdown, markdownText);
   return { json, markdown };
 }
 
-const number = (value: number): string => value.toLocaleString('en-US');
+export function writeFuzzReport(dir: string, report: FuzzReport): { json: string; markdown: string } {
+  return writeReportFiles(dir, report.runId, report, renderFuzzReportMarkdown(report));
+}
+
+export const number = (value: number): string => value.toLocaleString('en-US');
 
 export function renderFuzzReportMarkdown(report: FuzzReport): string {
   const { knobs } = report;

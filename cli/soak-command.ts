@@ -3,7 +3,7 @@ import type { Counterexample } from '../properties/counterexample.ts';
 import { fuzz, type FuzzFailure, type FuzzProgress } from '../properties/fuzz.ts';
 import { EXIT_OK, EXIT_VIOLATION, UsageError, type Io } from './errors.ts';
 import { counterexampleFromFailure, saveAndVerify } from './fuzz-counterexample.ts';
-import { progressReporter } from './progress.ts';
+import { progressLine, progressReporter } from './progress.ts';
 import { loadRegistries, type Registries } from './registries.ts';
 import { stepsPerSecond, writtenFilesLines, type SavedCounterexampleFiles } from './report.ts';
 import { soakBatchPlanner, soakBatchSummary, type SoakBatchPlan } from './soak-config.ts';
@@ -228,16 +228,7 @@ export interface SoakProgress {
 }
 
 export function soakProgressLine(progress: SoakProgress): string {
-  const rate = stepsPerSecond(progress.steps, progress.elapsedMs);
-  const parts = [
-    `batch ${progress.batch.toLocaleString('en-US')}`,
-    `runs ${progress.runs.toLocaleString('en-US')}`,
-    `steps ${progress.steps.toLocaleString('en-US')}`,
-    `${rate.toLocaleString('en-US')} steps/s`,
-    `elapsed ${(progress.elapsedMs / 1000).toFixed(1)}s`,
-  ];
-  if (progress.shrinking) parts.push('shrinking a failure...');
-  return parts.join('  ');
+  return progressLine(progress);
 }
 
 interface SoakProgressReporter {

@@ -1,8 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ModelConfig } from '../model/config.ts';
 import type { Violation } from '../model/run.ts';
-import { runIdOf, type SavedCounterexampleFiles } from './report.ts';
+import { number, runIdOf, writeReportFiles, type SavedCounterexampleFiles } from './report.ts';
 
 /**
  * Soak reports, `reports/soak-seed<seed>-<mutant or model>-<hash>.json` and `.md`. As for fuzz
@@ -85,15 +83,8 @@ export function soakCommandLine(knobs: SoakKnobs): string {
 }
 
 export function writeSoakReport(dir: string, report: SoakReport): { json: string; markdown: string } {
-  mkdirSync(dir, { recursive: true });
-  const json = join(dir, `${report.runId}.json`);
-  const markdown = join(dir, `${report.runId}.md`);
-  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(markdown, renderSoakReportMarkdown(report));
-  return { json, markdown };
+  return writeReportFiles(dir, report.runId, report, renderSoakReportMarkdown(report));
 }
-
-const number = (value: number): string => value.toLocaleString('en-US');
 
 const STOPPED_BY: Record<SoakReport['stoppedBy'], string> = {
   time: 'time limit',

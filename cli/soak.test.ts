@@ -5,24 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { checkExpectation, loadCounterexample, replayCounterexample } from '../properties/counterexample.ts';
 import { CLIENT_PROFILES } from '../model/intents.ts';
 import { modelConfigSchema } from '../properties/counterexample-schema.ts';
-import type { Io } from './errors.ts';
 import { runCli } from './program.ts';
 import { drawSoakBatches, soakBatchPlanner, soakBatchSummary } from './soak-config.ts';
 import type { SoakReport } from './soak-report.ts';
+import { capture } from './test-io.ts';
 
 /** `groupspec soak`: the configuration swarm, and the command run in-process. */
 
-function capture(errIsTty = false): Io & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (text) => (out += text),
-    err: (text) => (err += text),
-    errIsTty,
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
 
 function temporaryDirectory(): string {
   return mkdtempSync(join(tmpdir(), 'groupspec-soak-'));
