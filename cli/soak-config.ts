@@ -79,7 +79,8 @@ function drawBatch(rng: Rng, batch: number, mutant: string | null): SoakBatchPla
   const initialTopics: Record<string, number> = {};
   for (const name of names.slice(0, topicCount)) initialTopics[name] = integer(rng, 1, 6);
   const networkLatencyMs = integer(rng, 1, 20);
-  const appendLatencyMs = integer(rng, 1, 50);
+  const replicaFetchLatencyMs = integer(rng, 1, 50);
+  const offsetsReplicationFactor = integer(rng, 1, 3);
   const sessionTimeoutMs = integer(rng, 6000, 30_000);
   const processingTimeMs = integer(rng, 100, 5000);
   // max.poll.interval.ms (the rebalance timeout): up to 60 s, at least half the session timeout,
@@ -98,7 +99,7 @@ function drawBatch(rng: Rng, batch: number, mutant: string | null): SoakBatchPla
     initialTopics,
     topicNamePool: names,
     networkLatencyMs,
-    appendLatencyMs,
+    cluster: { brokers: 3, offsetsReplicationFactor, replicaFetchLatencyMs },
     mixedPollIntervals,
     mutant,
     coordinator: { groupMaxSize, groupInitialRebalanceDelayMs },
@@ -142,7 +143,8 @@ export function soakBatchSummary(plan: SoakBatchPlan): string {
     `topics=${topics}`,
     `pool=${config.topicNamePool.join(',')}`,
     `net=${config.networkLatencyMs}ms`,
-    `append=${config.appendLatencyMs}ms`,
+    `rf=${config.cluster.offsetsReplicationFactor}`,
+    `fetch=${config.cluster.replicaFetchLatencyMs}ms`,
     `session=${client.sessionTimeoutMs}`,
     `heartbeat=${client.heartbeatIntervalMs}`,
     `max.poll.interval=${client.maxPollIntervalMs}`,

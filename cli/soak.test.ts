@@ -65,8 +65,10 @@ describe('the soak configuration draw', () => {
       expect(topics).not.toContain(config.topicNamePool[topics.length]);
       expect(config.networkLatencyMs).toBeGreaterThanOrEqual(1);
       expect(config.networkLatencyMs).toBeLessThanOrEqual(20);
-      expect(config.appendLatencyMs).toBeGreaterThanOrEqual(1);
-      expect(config.appendLatencyMs).toBeLessThanOrEqual(50);
+      expect(config.cluster.replicaFetchLatencyMs).toBeGreaterThanOrEqual(1);
+      expect(config.cluster.replicaFetchLatencyMs).toBeLessThanOrEqual(50);
+      expect(config.cluster.offsetsReplicationFactor).toBeGreaterThanOrEqual(1);
+      expect(config.cluster.offsetsReplicationFactor).toBeLessThanOrEqual(config.cluster.brokers);
       // Timeouts: the broker accepts the session; heartbeat < session < ...; initial delay < rebalance.
       expect(client.sessionTimeoutMs).toBeGreaterThanOrEqual(coordinator.groupMinSessionTimeoutMs);
       expect(client.sessionTimeoutMs).toBeLessThanOrEqual(coordinator.groupMaxSessionTimeoutMs);

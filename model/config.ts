@@ -18,8 +18,8 @@ export interface ModelConfig {
   readonly initialRecordsPerPartition: number;
   /** One-way latency of every request and response on an unperturbed connection. */
   readonly networkLatencyMs: number;
-  /** Time for an append to `__consumer_offsets` to be acknowledged (high watermark reached). */
-  readonly appendLatencyMs: number;
+  /** The brokers and the replicated `__consumer_offsets` partition that hosts the group. */
+  readonly cluster: ClusterConfig;
   /** Names of topics that CreateTopic may create, in order. */
   readonly topicNamePool: readonly string[];
   /** Let started consumers differ in max.poll.interval.ms (see CLIENT_PROFILES in intents.ts). */
@@ -46,6 +46,26 @@ export interface CoordinatorConfig {
   readonly offsetsRetentionMs: number;
   /** offsets.retention.check.interval.ms. Kafka default 600000 (scaled). */
   readonly offsetsRetentionCheckIntervalMs: number;
+}
+
+/**
+ * The brokers and the group's `__consumer_offsets` partition (§4.5, §5). The controller is not
+ * modelled as a process: it fences a crashed broker at once (broker.session.timeout.ms is not
+ * modelled) and elects leaders as KRaft's partition change builder does.
+ */
+export interface ClusterConfig {
+  /** Brokers b0..b(brokers-1); any live broker answers FindCoordinator. */
+  readonly brokers: number;
+  /** offsets.topic.replication.factor (Kafka default 3): the partition's replicas are b0..b(rf-1), b0 preferred. */
+  readonly offsetsReplicationFactor: number;
+  /** Time for a follower to fetch what the leader appended (the fetch round trip that moves the high watermark). */
+  readonly replicaFetchLatencyMs: number;
+  /** replica.lag.time.max.ms: a follower not caught up for this long leaves the ISR. Kafka default 30000 (scaled). */
+  readonly replicaLagTimeMaxMs: number;
+  /** How long a new coordinator spends loading (replaying) the partition; it answers COORDINATOR_LOAD_IN_PROGRESS meanwhile. */
+  readonly coordinatorLoadTimeMs: number;
+  /** unclean.leader.election.enable (Kafka default false): elect a replica outside the ISR when no ISR member is alive. */
+  readonly uncleanLeaderElectionEnable: boolean;
 }
 
 /** Consumer defaults (ConsumerConfig); each started consumer may override some of them. */
@@ -116,7 +136,14 @@ export const DEFAULT_CONFIG: ModelConfig = {
   // Busy consumers: there is always more to process, so rebalances meet consumers mid-batch.
   initialRecordsPerPartition: 1000,
   networkLatencyMs: 2,
-  appendLatencyMs: 5,
+  cluster: {
+    brokers: 3,
+    offsetsReplicationFactor: 3,
+    replicaFetchLatencyMs: 5,
+    replicaLagTimeMaxMs: 5000,
+    coordinatorLoadTimeMs: 50,
+    uncleanLeaderElectionEnable: false,
+  },
   topicNamePool: ['t0', 't1', 't2'],
   mixedPollIntervals: false,
   maxConsumers: 5,
@@ -130,6 +157,7 @@ export function makeConfig(overrides: DeepPartial<ModelConfig> = {}): ModelConfi
     ...overrides,
     coordinator: { ...DEFAULT_CONFIG.coordinator, ...(overrides.coordinator ?? {}) },
     client: { ...DEFAULT_CONFIG.client, ...(overrides.client ?? {}) } as ClientConfig,
+    cluster: { ...DEFAULT_CONFIG.cluster, ...(overrides.cluster ?? {}) },
     initialTopics: (overrides.initialTopics as Record<string, number> | undefined) ?? DEFAULT_CONFIG.initialTopics,
     topicNamePool: (overrides.topicNamePool as string[] | undefined) ?? DEFAULT_CONFIG.topicNamePool,
   };

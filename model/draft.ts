@@ -2,6 +2,7 @@ import type { ModelConfig } from './config.ts';
 import type { Effect } from './events.ts';
 import type { Request, Response } from './protocol.ts';
 import type {
+  BrokerState,
   ClassicGroup,
   ClassicGroupMember,
   ConsumerState,
@@ -9,6 +10,7 @@ import type {
   Endpoint,
   Ghost,
   Message,
+  OffsetsPartitionState,
   TopicState,
   World,
 } from './state.ts';
@@ -33,7 +35,9 @@ export interface DraftWorld {
   nowMs: number;
   nextId: number;
   topics: Record<string, TopicState>;
-  coordinator: DraftCoordinator;
+  brokers: Record<Endpoint, Mutable<BrokerState>>;
+  offsetsPartition: Mutable<OffsetsPartitionState>;
+  coordinator: DraftCoordinator | null;
   consumers: Record<string, DraftConsumer>;
   channels: Record<string, Message[]>;
   slowLinks: Record<Endpoint, { latencyMs: number; untilMs: number }>;
@@ -49,12 +53,16 @@ export function draftOf(world: World): DraftWorld {
   for (const id of Object.keys(world.consumers)) consumers[id] = { ...world.consumers[id] };
   const channels: Record<string, Message[]> = {};
   for (const key of Object.keys(world.channels)) channels[key] = [...world.channels[key]];
+  const brokers: Record<Endpoint, Mutable<BrokerState>> = {};
+  for (const id of Object.keys(world.brokers)) brokers[id] = { ...world.brokers[id] };
   const c = world.coordinator;
   return {
     nowMs: world.nowMs,
     nextId: world.nextId,
     topics: { ...world.topics },
-    coordinator: { ...c, group: c.group === null ? null : draftGroup(c.group), pendingAppends: [...c.pendingAppends] },
+    brokers,
+    offsetsPartition: { ...world.offsetsPartition },
+    coordinator: c === null ? null : { ...c, group: c.group === null ? null : draftGroup(c.group), pendingAppends: [...c.pendingAppends] },
     consumers,
     channels,
     slowLinks: { ...world.slowLinks },
@@ -69,6 +77,16 @@ export interface StepContext {
   readonly w: DraftWorld;
   readonly config: ModelConfig;
   readonly effects: Effect[];
+}
+
+/**
+ * The coordinator a request handler or coordinator timer runs on. They run only on an active
+ * (loaded) coordinator; reaching here without one is a model bug.
+ */
+export function coordinatorOf(ctx: StepContext): DraftCoordinator {
+  const c = ctx.w.coordinator;
+  if (c === null) throw new Error('model bug: a coordinator handler ran while no coordinator exists');
+  return c;
 }
 
 export function isMutant(ctx: StepContext, name: string): boolean {

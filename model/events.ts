@@ -60,6 +60,17 @@ export type HistoryEvent =
     }
   /** Lose the next message in flight on one direction of a consumer's connection. */
   | { readonly type: 'DropMessage'; readonly consumer: string; readonly direction: 'request' | 'response' }
+  /**
+   * A broker process dies: its connections break and the controller fences it at once; if it led
+   * the group's partition, its coordinator is gone and a new leader is elected (§5).
+   */
+  | { readonly type: 'CrashBroker'; readonly broker: string }
+  /** A crashed broker starts again; with `diskLost` its replica of the partition is empty. */
+  | { readonly type: 'RestartBroker'; readonly broker: string; readonly diskLost: boolean }
+  /** A follower's fetches stall for `durationMs`: acknowledgements wait, and it may leave the ISR. */
+  | { readonly type: 'LagFollower'; readonly broker: string; readonly durationMs: number }
+  /** Leadership of the group's partition moves to `broker` (preferred-leader election, reassignment). */
+  | { readonly type: 'MoveCoordinator'; readonly broker: string }
   /** Admin DeleteGroups: only an Empty group can be deleted (NON_EMPTY_GROUP otherwise). */
   | { readonly type: 'DeleteGroup' }
   /** Let time pass: timers fire and messages arrive, one model step each. */
@@ -90,6 +101,10 @@ export const PERTURBATIONS: ReadonlySet<HistoryEventType> = new Set<HistoryEvent
   'DropMessage',
   'DeleteTopic',
   'DeleteGroup',
+  'CrashBroker',
+  'RestartBroker',
+  'LagFollower',
+  'MoveCoordinator',
 ]);
 
 /**

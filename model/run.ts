@@ -116,7 +116,7 @@ class Runner {
   advance(untilMs: number, until?: () => boolean): boolean {
     for (let budget = MAX_STEPS_PER_ADVANCE; budget > 0; budget--) {
       if (until?.()) return true;
-      const due = nextDue(this.world);
+      const due = nextDue(this.world, this.config);
       const last = due === null || due.atMs > untilMs;
       if (!this.stepOnce({ type: 'Tick', untilMs })) return false;
       if (last) return true;

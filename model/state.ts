@@ -13,7 +13,12 @@ export interface World {
   /** Source of unique ids (member ids, message ids, correlation ids): replaces Kafka's UUIDs. */
   readonly nextId: number;
   readonly topics: Readonly<Record<string, TopicState>>;
-  readonly coordinator: CoordinatorState;
+  /** Brokers "b0".."b(n-1)", each with its replica of the group's `__consumer_offsets` partition. */
+  readonly brokers: Readonly<Record<Endpoint, BrokerState>>;
+  /** The controller's view of that partition: replicas, leader, epoch, ISR, high watermark. */
+  readonly offsetsPartition: OffsetsPartitionState;
+  /** The group coordinator: the one on the partition's leader, or null while there is no leader. */
+  readonly coordinator: CoordinatorState | null;
   /** Consumer processes by id ("c1", "c2", ...), in start order. */
   readonly consumers: Readonly<Record<string, ConsumerState>>;
   /** FIFO channels keyed "from>to" (e.g. "c1>b0"): Kafka orders requests per connection only. */
@@ -46,6 +51,39 @@ export interface Message {
   readonly correlationId: number;
   readonly deliverAtMs: number;
   readonly body: Request | Response;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Brokers and the replicated `__consumer_offsets` partition (§4.5, §5)
+// ---------------------------------------------------------------------------------------------
+
+/** One record of the partition, stamped with the leader epoch it was appended in (KIP-101). */
+export interface LogEntry {
+  readonly record: GroupRecord;
+  readonly leaderEpoch: number;
+}
+
+export interface BrokerState {
+  readonly alive: boolean;
+  /** This broker's replica of the group's partition (empty if it is not a replica). */
+  readonly log: readonly LogEntry[];
+  /** A follower's fetch in progress completes then; null when it has nothing to fetch. */
+  readonly fetchAtMs: number | null;
+  /** FollowerLag: no fetch of this follower completes before then. */
+  readonly lagUntilMs: number | null;
+  /** Replica.lastCaughtUpTimeMs: the last time this follower held everything the leader had. */
+  readonly lastCaughtUpMs: number;
+}
+
+export interface OffsetsPartitionState {
+  /** Replica brokers; the first is the preferred leader. */
+  readonly replicas: readonly Endpoint[];
+  readonly leader: Endpoint | null;
+  readonly leaderEpoch: number;
+  /** In-sync replicas. Never empty: the last member stays when it dies (KRaft keeps it for clean election). */
+  readonly isr: readonly Endpoint[];
+  /** Offsets below it are on every ISR member: committed. An append is acknowledged when it covers it. */
+  readonly highWatermark: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -159,18 +197,24 @@ export type AppendCallback =
 
 export interface PendingAppend {
   readonly records: readonly GroupRecord[];
-  readonly ackAtMs: number;
+  /** The leader's log end offset after this append: it is acknowledged when the high watermark reaches it. */
+  readonly endOffset: number;
   readonly callback: AppendCallback;
 }
 
 export interface CoordinatorState {
-  readonly brokerId: number;
-  /** The live group, or null when it does not exist (never created, or deleted). */
+  /** The broker it runs on: the leader of the group's partition in `leaderEpoch`. */
+  readonly broker: Endpoint;
+  readonly leaderEpoch: number;
+  /** Loading (replaying the log) until then, answering COORDINATOR_LOAD_IN_PROGRESS; null once loaded. */
+  readonly loadingUntilMs: number | null;
+  /** The live group, or null when it does not exist (never created, deleted, or not loaded yet). */
   readonly group: ClassicGroup | null;
   /** Durable state, changed only by `replay` of acknowledged records. */
   readonly durable: DurableGroupState;
-  /** The `__consumer_offsets` partition of the group: acknowledged records, in order. */
-  readonly log: readonly GroupRecord[];
+  /** `durable` is the replay of the leader's log below this offset (CoordinatorRuntime's lastCommittedOffset). */
+  readonly committedOffset: number;
+  /** Writes waiting for the high watermark, in log order. */
   readonly pendingAppends: readonly PendingAppend[];
   /** When the periodic offset-expiration task runs next (offsets.retention.check.interval.ms). */
   readonly nextExpirationCheckMs: number;
@@ -199,6 +243,8 @@ export type MainStatus =
 export interface InFlightRequest {
   readonly correlationId: number;
   readonly api: Request['api'];
+  /** The broker it was sent to. */
+  readonly broker: Endpoint;
   readonly connection: number;
   readonly deadlineMs: number;
   /** The generation the request was sent in, for requests whose response depends on it. */
@@ -240,6 +286,8 @@ export interface ConsumerState {
 
   // Coordinator discovery and the connection to it.
   readonly coordinatorKnown: boolean;
+  /** The broker FindCoordinator named; group requests go there. */
+  readonly coordinatorNode: Endpoint | null;
   readonly connection: number;
   readonly inFlight: readonly InFlightRequest[];
 
@@ -293,4 +341,10 @@ export interface Ghost {
   readonly perturbations: number;
   /** Model steps taken. */
   readonly steps: number;
+}
+
+/** The coordinator's live group, or null when there is no loaded coordinator or no group. */
+export function liveGroup(world: Pick<World, 'coordinator'>): ClassicGroup | null {
+  const c = world.coordinator;
+  return c === null || c.loadingUntilMs !== null ? null : c.group;
 }

@@ -6,7 +6,6 @@ import type { Message, World } from './state.ts';
 import { parseTp } from './types.ts';
 import { type DraftWorld, type StepContext, channelKey, draftOf, note, send } from './draft.ts';
 import {
-  COORDINATOR_ENDPOINT,
   type CoordinatorTimer,
   deleteGroup,
   fireCoordinatorTimer,
@@ -15,6 +14,10 @@ import {
   nextCoordinatorTimer,
 } from './coordinator/index.ts';
 import { closeConsumer, crashConsumer, newConsumer, restartConsumer } from './consumer/lifecycle.ts';
+import { onBrokerDisconnected } from './consumer/membership.ts';
+import { brokerEndpoint, completeFetch, isBroker, nextFetch, nextIsrShrink, nodeIdOf, shrinkIsr } from './cluster/replication.ts';
+import { crashBroker, lagFollower, moveLeadership, restartBroker } from './cluster/controller.ts';
+import { errorResponse } from './coordinator/loading.ts';
 import { onTopicDeleted } from './coordinator/offsets.ts';
 import { handleResponse } from './consumer/responses.ts';
 import { type ConsumerTimer, fireConsumerTimer, nextConsumerTimer } from './consumer/timers.ts';
@@ -38,11 +41,16 @@ export function initialWorld(config: ModelConfig): World {
   for (const [topic, partitions] of Object.entries(config.initialTopics)) {
     topics[topic] = { partitions, logEndOffsets: Array.from({ length: partitions }, () => config.initialRecordsPerPartition) };
   }
+  const brokerIds = Array.from({ length: config.cluster.brokers }, (_, i) => brokerEndpoint(i));
+  const replicas = brokerIds.slice(0, config.cluster.offsetsReplicationFactor);
+  const brokers = Object.fromEntries(brokerIds.map((b) => [b, { alive: true, log: [], fetchAtMs: null, lagUntilMs: null, lastCaughtUpMs: 0 }]));
   return {
     nowMs: 0,
     nextId: 0,
     topics,
-    coordinator: initialCoordinator(config),
+    brokers,
+    offsetsPartition: { replicas, leader: replicas[0], leaderEpoch: 0, isr: replicas, highWatermark: 0 },
+    coordinator: initialCoordinator(config, replicas[0]),
     consumers: {},
     channels: {},
     slowLinks: {},
@@ -56,14 +64,17 @@ export function initialWorld(config: ModelConfig): World {
 
 export type Due =
   | { readonly atMs: number; readonly kind: 'deliver'; readonly channel: string }
+  | { readonly atMs: number; readonly kind: 'fetch'; readonly broker: string }
+  | { readonly atMs: number; readonly kind: 'isrShrink'; readonly broker: string }
   | { readonly atMs: number; readonly kind: 'coordinatorTimer'; readonly timer: CoordinatorTimer }
   | { readonly atMs: number; readonly kind: 'consumerTimer'; readonly consumer: string; readonly timer: ConsumerTimer };
 
 /**
- * The earliest due timer or message. Ties: deliveries first (by channel name), then the
- * coordinator, then consumers in id order — any fixed order would do; this one is Kafka-neutral.
+ * The earliest due timer or message. Ties: deliveries first (by channel name), then replication,
+ * then the coordinator, then consumers in id order — any fixed order would do; this one is
+ * Kafka-neutral.
  */
-export function nextDue(world: World): Due | null {
+export function nextDue(world: World, config: ModelConfig): Due | null {
   let best: Due | null = null;
   const consider = (due: Due): void => {
     if (best === null || due.atMs < best.atMs) best = due;
@@ -76,7 +87,11 @@ export function nextDue(world: World): Due | null {
     const thawsAt = receiver?.pausedUntilMs ?? 0;
     consider({ atMs: Math.max(head.deliverAtMs, thawsAt), kind: 'deliver', channel: key });
   }
-  const coordinatorTimer = nextCoordinatorTimer(world.coordinator);
+  const fetch = nextFetch(world);
+  if (fetch !== null) consider({ atMs: fetch.atMs, kind: 'fetch', broker: fetch.broker });
+  const shrink = nextIsrShrink(world, config.cluster.replicaLagTimeMaxMs);
+  if (shrink !== null) consider({ atMs: shrink.atMs, kind: 'isrShrink', broker: shrink.broker });
+  const coordinatorTimer = nextCoordinatorTimer(world, config.mutant);
   if (coordinatorTimer !== null) consider({ atMs: coordinatorTimer.atMs, kind: 'coordinatorTimer', timer: coordinatorTimer.timer });
   for (const id of Object.keys(world.consumers)) {
     const t = nextConsumerTimer(world.consumers[id]);
@@ -86,7 +101,7 @@ export function nextDue(world: World): Due | null {
 }
 
 function tick(ctx: StepContext, untilMs: number): void {
-  const due = nextDue(ctx.w as World);
+  const due = nextDue(ctx.w as World, ctx.config);
   if (due === null || due.atMs > untilMs) {
     ctx.w.nowMs = Math.max(ctx.w.nowMs, untilMs);
     return;
@@ -95,6 +110,12 @@ function tick(ctx: StepContext, untilMs: number): void {
   switch (due.kind) {
     case 'deliver':
       return deliver(ctx, due.channel);
+    case 'fetch':
+      ctx.effects.push({ kind: 'timer', actor: due.broker, timer: 'fetch' });
+      return completeFetch(ctx, due.broker);
+    case 'isrShrink':
+      ctx.effects.push({ kind: 'timer', actor: 'controller', timer: `isr-shrink ${due.broker}` });
+      return shrinkIsr(ctx, due.broker);
     case 'coordinatorTimer':
       return fireCoordinatorTimer(ctx, due.timer);
     case 'consumerTimer':
@@ -109,7 +130,7 @@ function tick(ctx: StepContext, untilMs: number): void {
 function deliver(ctx: StepContext, key: string): void {
   const [message, ...rest] = ctx.w.channels[key];
   ctx.w.channels[key] = rest;
-  if (message.to === COORDINATOR_ENDPOINT) return deliverToBroker(ctx, message);
+  if (isBroker(ctx.w, message.to)) return deliverToBroker(ctx, message);
   const c = ctx.w.consumers[message.to];
   const response = message.body as Response;
   if (c === undefined || c.process !== 'running') {
@@ -126,19 +147,57 @@ function deliver(ctx: StepContext, key: string): void {
   handleResponse(ctx, c, request, response);
 }
 
+/**
+ * A request reaches a broker. Any live broker answers FindCoordinator from its metadata: the
+ * partition leader, or COORDINATOR_NOT_AVAILABLE while there is none. Group requests reach the
+ * coordinator only on the leader, once it has loaded (§5).
+ */
 function deliverToBroker(ctx: StepContext, message: Message): void {
-  ctx.effects.push({ kind: 'deliver', message });
-  const replyTo = { consumer: message.from, connection: message.connection, correlationId: message.correlationId };
-  if (message.body.api === 'FindCoordinator') {
-    const request = message.body as FindCoordinatorRequest;
-    send(ctx, COORDINATOR_ENDPOINT, message.from, message.connection, message.correlationId, {
-      api: 'FindCoordinator',
-      errorCode: request.keyType === 'group' ? 'NONE' : 'COORDINATOR_NOT_AVAILABLE',
-      nodeId: ctx.w.coordinator.brokerId,
-    });
+  const broker = message.to;
+  if (!ctx.w.brokers[broker].alive) {
+    ctx.effects.push({ kind: 'discard', message, reason: `${broker} is down: the connection fails` });
+    const c = ctx.w.consumers[message.from];
+    if (c !== undefined) onBrokerDisconnected(ctx, c, broker);
     return;
   }
-  handleRequest(ctx, message.body as GroupRequest, replyTo);
+  ctx.effects.push({ kind: 'deliver', message });
+  const replyTo = { consumer: message.from, connection: message.connection, correlationId: message.correlationId };
+  const answer = (body: Response): void => send(ctx, broker, message.from, message.connection, message.correlationId, body);
+  if (message.body.api === 'FindCoordinator') {
+    const request = message.body as FindCoordinatorRequest;
+    const leader = ctx.w.offsetsPartition.leader;
+    const found = request.keyType === 'group' && leader !== null;
+    return answer({ api: 'FindCoordinator', errorCode: found ? 'NONE' : 'COORDINATOR_NOT_AVAILABLE', nodeId: found ? nodeIdOf(leader) : -1 });
+  }
+  const request = message.body as GroupRequest;
+  const c = ctx.w.coordinator;
+  if (c === null || c.broker !== broker) return answer(errorResponse(emptyResponse(request), 'NOT_COORDINATOR'));
+  if (c.loadingUntilMs !== null) return answer(errorResponse(emptyResponse(request), 'COORDINATOR_LOAD_IN_PROGRESS'));
+  handleRequest(ctx, request, replyTo);
+}
+
+/** A response of the request's API with nothing in it, for errors a broker answers without the coordinator. */
+function emptyResponse(request: GroupRequest): Response {
+  switch (request.api) {
+    case 'JoinGroup':
+      return { api: 'JoinGroup', errorCode: 'NONE', generationId: -1, protocolName: null, leader: null, skipAssignment: false, memberId: request.memberId, members: [] };
+    case 'SyncGroup':
+      return { api: 'SyncGroup', errorCode: 'NONE', protocolName: null, assignment: [] };
+    case 'Heartbeat':
+      return { api: 'Heartbeat', errorCode: 'NONE' };
+    case 'LeaveGroup':
+      return { api: 'LeaveGroup', errorCode: 'NONE', members: [] };
+    case 'OffsetCommit':
+      return { api: 'OffsetCommit', errorCode: 'NONE', partitions: request.offsets.map((o) => o.partition) };
+    case 'OffsetFetch':
+      return { api: 'OffsetFetch', errorCode: 'NONE', offsets: [] };
+  }
+}
+
+/** One direction of a consumer's connection to the broker it talks to (its coordinator, else the leader). */
+function consumerChannel(ctx: StepContext, consumer: string, direction: 'request' | 'response'): string {
+  const broker = ctx.w.consumers[consumer]?.coordinatorNode ?? ctx.w.offsetsPartition.leader ?? brokerEndpoint(0);
+  return direction === 'request' ? channelKey(consumer, broker) : channelKey(broker, consumer);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,7 +244,10 @@ function applyHistoryEvent(ctx: StepContext, event: HistoryEvent): void {
       return;
     case 'DeleteTopic':
       delete w.topics[event.topic];
-      onTopicDeleted(ctx, event.topic);
+      // Only an active coordinator cleans up (onPartitionsDeleted runs on loaded shards); elsewhere
+      // the offsets stay until they expire.
+      if (w.coordinator !== null && w.coordinator.loadingUntilMs === null) onTopicDeleted(ctx, event.topic);
+      else note(ctx, 'admin', `${event.topic} deleted while no coordinator is active: its offsets stay`);
       return;
     case 'AddPartitions': {
       const t = w.topics[event.topic];
@@ -205,7 +267,7 @@ function applyHistoryEvent(ctx: StepContext, event: HistoryEvent): void {
       return;
     }
     case 'DelayMessages': {
-      const key = event.direction === 'request' ? channelKey(event.consumer, COORDINATOR_ENDPOINT) : channelKey(COORDINATOR_ENDPOINT, event.consumer);
+      const key = consumerChannel(ctx, event.consumer, event.direction);
       w.channels[key] = (w.channels[key] ?? []).map((m) => ({ ...m, deliverAtMs: m.deliverAtMs + event.delayMs }));
       return;
     }
@@ -213,15 +275,27 @@ function applyHistoryEvent(ctx: StepContext, event: HistoryEvent): void {
       w.slowLinks[event.consumer] = { latencyMs: event.latencyMs, untilMs: w.nowMs + event.durationMs };
       return;
     case 'DropMessage': {
-      const key = event.direction === 'request' ? channelKey(event.consumer, COORDINATOR_ENDPOINT) : channelKey(COORDINATOR_ENDPOINT, event.consumer);
+      const key = consumerChannel(ctx, event.consumer, event.direction);
       const [lost, ...rest] = w.channels[key] ?? [];
       if (lost === undefined) return note(ctx, 'network', `nothing in flight on ${key}`);
       ctx.effects.push({ kind: 'discard', message: lost, reason: 'lost by the network' });
       w.channels[key] = rest;
       return;
     }
-    case 'DeleteGroup':
+    case 'DeleteGroup': {
+      const c = w.coordinator;
+      if (c === null) return note(ctx, 'admin', 'DeleteGroups: COORDINATOR_NOT_AVAILABLE');
+      if (c.loadingUntilMs !== null) return note(ctx, 'admin', 'DeleteGroups: COORDINATOR_LOAD_IN_PROGRESS');
       return deleteGroup(ctx);
+    }
+    case 'CrashBroker':
+      return crashBroker(ctx, event.broker);
+    case 'RestartBroker':
+      return restartBroker(ctx, event.broker, event.diskLost);
+    case 'LagFollower':
+      return lagFollower(ctx, event.broker, event.durationMs);
+    case 'MoveCoordinator':
+      return moveLeadership(ctx, event.broker);
     case 'AdvanceTime':
       // Time passes one due timer or message at a time: the runner expands AdvanceTime into Ticks.
       throw new Error('step() takes Tick events; expand AdvanceTime with advanceTime() (model/run.ts)');

@@ -2,6 +2,9 @@ import type { ModelConfig } from '../model/config.ts';
 import type { HistoryEvent } from '../model/events.ts';
 import type { GroupRequest, Response } from '../model/protocol.ts';
 import type { ClassicGroup, Message, World } from '../model/state.ts';
+import { liveGroup } from '../model/state.ts';
+import type { GroupRecord } from '../model/records.ts';
+import { leaderLog, recordsBelow } from '../model/cluster/replication.ts';
 import { initialWorld, nextDue, step } from '../model/world.ts';
 
 /**
@@ -48,7 +51,12 @@ export class CoordinatorDriver {
 
   /** The live group, or null when it does not exist (never created, or deleted). */
   get group(): ClassicGroup | null {
-    return this.world.coordinator.group;
+    return liveGroup(this.world);
+  }
+
+  /** The records of the group's partition on its leader, in order (acknowledged or not). */
+  get log(): GroupRecord[] {
+    return recordsBelow(leaderLog(this.world), Infinity);
   }
 
   /**
@@ -91,7 +99,7 @@ export class CoordinatorDriver {
   advanceTo(untilMs: number): Reply[] {
     for (let budget = MAX_STEPS; ; budget--) {
       if (budget === 0) throw new Error(`more than ${MAX_STEPS} steps before t=${untilMs}`);
-      const due = nextDue(this.world);
+      const due = nextDue(this.world, this.config);
       this.tick(untilMs);
       if (due === null || due.atMs > untilMs) break;
     }

@@ -30,7 +30,7 @@ import { CoordinatorDriver, type Reply } from './coordinator-driver.ts';
 const CONFIG = makeConfig();
 const GROUP = CONFIG.groupId;
 const DELAY_MS = CONFIG.coordinator.groupInitialRebalanceDelayMs;
-const ACK_MS = CONFIG.appendLatencyMs;
+const ACK_MS = CONFIG.cluster.replicaFetchLatencyMs;
 /** Sessions that outlive every join and sync phase of a test, so only the timer under test fires. */
 const PATIENT: JoinOptions = { sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 8000 };
 
@@ -197,7 +197,7 @@ function stable(members: readonly Member[], config: ModelConfig = CONFIG): Forme
     if (m.client !== f.leader) f.d.send(m.client, syncGroup(f.ids[m.client], f.generationId, { instance: instanceOf(m.client) }));
   }
   f.d.send(f.leader, syncGroup(f.ids[f.leader], f.generationId, { instance: instanceOf(f.leader), assignments: assignment }));
-  f.d.advance(config.appendLatencyMs);
+  f.d.advance(config.cluster.replicaFetchLatencyMs);
   expect(f.d.group?.status).toBe('Stable');
   return { ...f, assignment };
 }
@@ -267,7 +267,7 @@ describe('§1.1 transitions', () => {
     expect(d.group!.joinTimer).toMatchObject({ kind: 'initialDelay', atMs: d.nowMs + DELAY_MS });
     // The new group was committed with an empty GroupMetadata record.
     d.advance(ACK_MS);
-    expect(d.world.coordinator.log[0]).toMatchObject({ type: 'GroupMetadata', value: { generation: 0, members: [] } });
+    expect(d.log[0]).toMatchObject({ type: 'GroupMetadata', value: { generation: 0, members: [] } });
     // Ref: GMM classicGroupJoinToClassicGroup l.4026-4101, classicGroupJoinNewDynamicMember l.4244-4292,
     //      addMemberThenRebalanceOrCompleteJoin l.4717-4764, prepareRebalance l.4787-4827; kafka-semantics.md §1.1, §1.2
   });
@@ -332,7 +332,7 @@ describe('§1.1 transitions', () => {
     const assignment = { [ids.x1]: ['t0-0', 't1-0'], [ids.x2]: ['t0-1'] };
     expect(d.send('x1', syncGroup(ids.x1, 1, { assignments: assignment }))).toEqual([]); // leader parked too
     expect(d.group?.status).toBe('CompletingRebalance');
-    expect(d.world.coordinator.pendingAppends).toHaveLength(1);
+    expect(d.world.coordinator!.pendingAppends).toHaveLength(1);
     const ackAtMs = d.nowMs + ACK_MS;
     expect(d.advanceTo(ackAtMs - 1)).toEqual([]);
     expect(d.group?.status).toBe('CompletingRebalance');
@@ -341,7 +341,7 @@ describe('§1.1 transitions', () => {
     expect(bodiesFor(replies, 'x1')).toEqual([{ api: 'SyncGroup', errorCode: 'NONE', protocolName: 'range', assignment: ['t0-0', 't1-0'] }]);
     expect(bodiesFor(replies, 'x2')).toEqual([{ api: 'SyncGroup', errorCode: 'NONE', protocolName: 'range', assignment: ['t0-1'] }]);
     expect(d.group?.status).toBe('Stable');
-    const log = d.world.coordinator.log;
+    const log = d.log;
     expect(log[log.length - 1]).toMatchObject({
       type: 'GroupMetadata',
       value: { generation: 1, members: [{ memberId: ids.x1, assignment: ['t0-0', 't1-0'] }, { memberId: ids.x2, assignment: ['t0-1'] }] },
@@ -357,7 +357,7 @@ describe('§1.1 transitions', () => {
     expect(d.send('x1', leaveGroup({ memberId: ids.x1 }))).toEqual([]);
     expect(d.group).toMatchObject({ status: 'Empty', generationId: 2, members: [], protocolName: null });
     expect(bodiesFor(d.advance(ACK_MS), 'x1').map((r) => r.api)).toEqual(['LeaveGroup']);
-    const log = d.world.coordinator.log;
+    const log = d.log;
     expect(log[log.length - 1]).toMatchObject({ type: 'GroupMetadata', value: { generation: 2, members: [] } });
     // Ref: GMM completeClassicGroupJoin l.4506-4522 (group.isInState(EMPTY)); kafka-semantics.md §1.1
   });
@@ -865,7 +865,7 @@ describe('§1.8 static membership', () => {
     expect(response.memberId).not.toBe(old);
     expect(d.group).toMatchObject({ status: 'Stable', generationId: 1, staticMembers: { i2: response.memberId } });
     expect(d.group!.members.find((m) => m.memberId === response.memberId)?.assignment).toEqual(assignment[old]);
-    const log = d.world.coordinator.log;
+    const log = d.log;
     expect(log[log.length - 1]).toMatchObject({ type: 'GroupMetadata', value: { generation: 1, members: [{ memberId: ids.x1 }, { memberId: response.memberId }] } });
     // Ref: GMM updateStaticMemberThenRebalanceOrCompleteJoin l.5098-5194; CG replaceStaticMember l.543-591; kafka-semantics.md §1.8
   });
@@ -992,7 +992,7 @@ describe('offsets', () => {
     expect(d.advanceTo(ackAtMs - 1)).toEqual([]);
     expect(bodiesFor(d.advanceTo(ackAtMs), 'x2')).toEqual([{ api: 'OffsetCommit', errorCode: 'NONE', partitions: ['t0-1'] }]);
     expect(fetched(d, 't0-1')).toBe(99);
-    expect(d.world.coordinator.log.at(-1)).toMatchObject({ type: 'OffsetCommit', partition: 't0-1', value: { offset: 99 } });
+    expect(d.log.at(-1)).toMatchObject({ type: 'OffsetCommit', partition: 't0-1', value: { offset: 99 } });
     // Ref: OMM commitOffset l.450-512; GCS fetchOffsets l.860-878 (read operation at the last committed offset);
     //      kafka-semantics.md §4.2, §4.5
   });

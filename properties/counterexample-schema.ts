@@ -39,6 +39,15 @@ const coordinatorConfigSchema = z.strictObject({
   offsetsRetentionCheckIntervalMs: positiveInt,
 });
 
+const clusterConfigSchema = z.strictObject({
+  brokers: positiveInt,
+  offsetsReplicationFactor: positiveInt,
+  replicaFetchLatencyMs: nonNegativeInt,
+  replicaLagTimeMaxMs: positiveInt,
+  coordinatorLoadTimeMs: nonNegativeInt,
+  uncleanLeaderElectionEnable: z.boolean(),
+});
+
 const clientConfigSchema = z.strictObject({
   sessionTimeoutMs: nonNegativeInt,
   heartbeatIntervalMs: positiveInt,
@@ -63,7 +72,7 @@ export const modelConfigSchema = z.strictObject({
   initialTopics: z.record(name, positiveInt),
   initialRecordsPerPartition: nonNegativeInt,
   networkLatencyMs: nonNegativeInt,
-  appendLatencyMs: nonNegativeInt,
+  cluster: clusterConfigSchema,
   topicNamePool: z.array(name).readonly(),
   mixedPollIntervals: z.boolean(),
   maxConsumers: positiveInt,
@@ -75,6 +84,8 @@ export const modelConfigSchema = z.strictObject({
 // ---------------------------------------------------------------------------------------------
 
 const consumer = name;
+/** A broker of the cluster: "b0" .. "b(n-1)". */
+const broker = z.string().regex(/^b\d+$/, 'expected a broker, e.g. "b1"');
 const direction = z.enum(['request', 'response']);
 
 export const historyEventSchema = z.discriminatedUnion('type', [
@@ -110,6 +121,10 @@ export const historyEventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('DelayMessages'), consumer, direction, delayMs: nonNegativeInt }),
   z.strictObject({ type: z.literal('DropMessage'), consumer, direction }),
   z.strictObject({ type: z.literal('SlowLink'), consumer, latencyMs: positiveInt, durationMs: positiveInt }),
+  z.strictObject({ type: z.literal('CrashBroker'), broker }),
+  z.strictObject({ type: z.literal('RestartBroker'), broker, diskLost: z.boolean() }),
+  z.strictObject({ type: z.literal('LagFollower'), broker, durationMs: positiveInt }),
+  z.strictObject({ type: z.literal('MoveCoordinator'), broker }),
   z.strictObject({ type: z.literal('DeleteGroup') }),
   z.strictObject({ type: z.literal('AdvanceTime'), durationMs: positiveInt }),
 ]);
@@ -187,5 +202,6 @@ assertType<Same<z.infer<typeof observedViolationSchema>, Violation>>();
 assertType<SameKeys<z.infer<typeof modelConfigSchema>, ModelConfig>>();
 assertType<SameKeys<z.infer<typeof coordinatorConfigSchema>, ModelConfig['coordinator']>>();
 assertType<SameKeys<z.infer<typeof clientConfigSchema>, ModelConfig['client']>>();
+assertType<SameKeys<z.infer<typeof clusterConfigSchema>, ModelConfig['cluster']>>();
 assertType<SameVariantKeys<z.infer<typeof historyEventSchema>, HistoryEvent, 'type'>>();
 assertType<SameKeys<z.infer<typeof observedViolationSchema>, Violation>>();

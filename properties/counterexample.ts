@@ -77,6 +77,7 @@ export function parseCounterexample(text: string, file: string, known: KnownName
   }
   checkKnownNames(parsed.data, text, file, known);
   checkConsumerReferences(parsed.data, text, file);
+  checkBrokerReferences(parsed.data, text, file);
   return parsed.data;
 }
 
@@ -99,6 +100,21 @@ function checkConsumerReferences(cx: Counterexample, text: string, file: string)
     } else if (earlier === undefined) {
       fail(`${event.consumer} is not started by any StartConsumer before this ${event.type}`);
     }
+  });
+}
+
+/** Broker events name a broker of the configured cluster, and the replication factor fits in it. */
+function checkBrokerReferences(cx: Counterexample, text: string, file: string): void {
+  const { brokers, offsetsReplicationFactor } = cx.config.cluster;
+  if (offsetsReplicationFactor > brokers) {
+    const path: JsonPath = ['config', 'cluster', 'offsetsReplicationFactor'];
+    throw new CounterexampleError(file, lineOfJsonPath(text, path) ?? null, formatJsonPath(path), `${offsetsReplicationFactor} replicas need at least as many brokers (config.cluster.brokers is ${brokers})`);
+  }
+  cx.events.forEach((event, index) => {
+    if (!('broker' in event)) return;
+    if (Number(event.broker.slice(1)) < brokers) return;
+    const path: JsonPath = ['events', index, 'broker'];
+    throw new CounterexampleError(file, lineOfJsonPath(text, path) ?? null, formatJsonPath(path), `${event.broker} is not a broker: the cluster has b0..b${brokers - 1}`);
   });
 }
 

@@ -79,7 +79,7 @@ describe('determinism', () => {
       // As the runner does: one due timer or message per Tick, then the clock moves to the end.
       const untilMs = world.nowMs + event.durationMs;
       for (;;) {
-        const due = nextDue(world);
+        const due = nextDue(world, CONFIG);
         stepFrozen({ type: 'Tick', untilMs });
         if (due === null || due.atMs > untilMs) break;
       }

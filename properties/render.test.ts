@@ -123,6 +123,7 @@ describe('renderTrace', () => {
     expect(text.slice(text.indexOf('final state'))).toBe(
       [
         'final state (t=2ms):',
+        '  coordinator: b0 epoch 0; partition leader b0, ISR [b0]',
         '  group: Empty generation 0, leader null, protocol null',
         '    pending members [c1-1]',
         '  c1: running, UNJOINED, member "", generation -1, assignment []',

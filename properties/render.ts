@@ -1,3 +1,4 @@
+import { liveGroup } from '../model/state.ts';
 import { DEFAULT_CONFIG, type ModelConfig } from '../model/config.ts';
 import type { Effect, StepEvent } from '../model/events.ts';
 import type { RunResult, TraceStep, Violation } from '../model/run.ts';
@@ -102,7 +103,7 @@ export function configDifferences(config: ModelConfig, base: ModelConfig = DEFAU
     const isGroup = (v: unknown): v is Record<string, unknown> =>
       typeof v === 'object' && v !== null && !Array.isArray(v);
     // coordinator / client are groups of knobs; any other object (initialTopics) is one knob.
-    if (isGroup(value) && isGroup(baseValue) && (prefix === 'coordinator' || prefix === 'client')) {
+    if (isGroup(value) && isGroup(baseValue) && (prefix === 'coordinator' || prefix === 'client' || prefix === 'cluster')) {
       for (const key of [...new Set([...Object.keys(baseValue), ...Object.keys(value)])]) {
         visit(`${prefix}.${key}`, value[key], baseValue[key]);
       }
@@ -243,7 +244,7 @@ function memberOwners(analysed: readonly AnalysedStep[]): Map<string, string> {
     for (const consumer of consumers) {
       if (consumer.memberId !== '' && !owners.has(consumer.memberId)) owners.set(consumer.memberId, consumer.id);
     }
-    for (const member of step.world.coordinator.group?.members ?? []) {
+    for (const member of liveGroup(step.world)?.members ?? []) {
       if (owners.has(member.memberId)) continue;
       const owner = consumers.find((consumer) =>
         member.groupInstanceId !== null
@@ -470,6 +471,14 @@ export function renderEvent(event: StepEvent, effects: readonly Effect[] = []): 
       return `DropMessage ${event.consumer} next ${event.direction}`;
     case 'DeleteGroup':
       return 'DeleteGroup';
+    case 'CrashBroker':
+      return `CrashBroker ${event.broker}`;
+    case 'RestartBroker':
+      return `RestartBroker ${event.broker}${event.diskLost ? ' with an empty disk' : ''}`;
+    case 'LagFollower':
+      return `LagFollower ${event.broker} for ${ms(event.durationMs)}`;
+    case 'MoveCoordinator':
+      return `MoveCoordinator to ${event.broker}`;
     case 'AdvanceTime':
       return `AdvanceTime ${ms(event.durationMs)}`;
     case 'Tick':

@@ -48,12 +48,19 @@ export function fixtureWorld(fixture: WorldFixture = {}): World {
     topics: Object.fromEntries(
       Object.entries(topics).map(([name, ends]) => [name, { partitions: ends.length, logEndOffsets: ends }]),
     ),
+    brokers: { b0: { alive: true, log: [], fetchAtMs: null, lagUntilMs: null, lastCaughtUpMs: 0 } },
+    offsetsPartition: { replicas: ['b0'], leader: 'b0', leaderEpoch: 0, isr: ['b0'], highWatermark: 0 },
     coordinator: {
+      broker: 'b0',
+      leaderEpoch: 0,
+      loadingUntilMs: null,
       group,
       durable: {
         groupMetadata: null,
         offsets: Object.fromEntries(Object.entries(fixture.offsets ?? {}).map(([p, offset]) => [p, { offset, commitTimestamp: 0 }])),
       },
+      committedOffset: 0,
+      pendingAppends: [],
     },
     consumers: Object.fromEntries(
       Object.entries(fixture.consumers ?? {}).map(([id, consumer]) => [

@@ -1,6 +1,9 @@
+import { liveGroup } from '../model/state.ts';
 import type { World } from '../model/state.ts';
 import { compareTp, type ClassicGroupStatus, type TopicPartition } from '../model/types.ts';
 import { compact } from './render-values.ts';
+import { rebuild } from '../model/records.ts';
+import { recordsBelow } from '../model/cluster/replication.ts';
 
 /**
  * The STATE CHANGES of a trace step: what a Kafka engineer would look for in the coordinator's
@@ -32,16 +35,31 @@ export interface ConsumerSnapshot {
 export interface WorldSnapshot {
   /** topic -> log end offset of each partition (its length is the partition count). */
   readonly topics: Readonly<Record<string, readonly number[]>>;
+  /** Brokers that are down. */
+  readonly brokersDown: readonly string[];
+  /** The group's partition: leader and ISR (the high watermark moves all the time and is left out). */
+  readonly partition: string;
+  /** Where the coordinator is: "b1 epoch 2", "b1 epoch 2 loading", or "none". */
+  readonly coordinator: string;
   readonly group: GroupSnapshot | null;
-  /** Durable committed offsets (what a new coordinator would load). */
+  /** Durable committed offsets: the replay of the partition below the high watermark (what a new coordinator would load). */
   readonly committedOffsets: Readonly<Record<TopicPartition, number>>;
   readonly consumers: Readonly<Record<string, ConsumerSnapshot>>;
 }
 
 export function snapshotOf(world: World): WorldSnapshot {
-  const group = world.coordinator.group;
+  const group = liveGroup(world);
+  const p = world.offsetsPartition;
+  const c = world.coordinator;
+  // An active coordinator's durable state is the replay of its log (ReplayEquivalence); without
+  // one, replay what the next coordinator will load.
+  const committedLog = world.brokers[p.leader ?? p.isr[0]].log;
+  const committed = c !== null && c.loadingUntilMs === null ? c.durable : rebuild(recordsBelow(committedLog, Math.min(p.highWatermark, committedLog.length)));
   return {
     topics: Object.fromEntries(Object.entries(world.topics).map(([name, topic]) => [name, topic.logEndOffsets])),
+    brokersDown: Object.keys(world.brokers).filter((b) => !world.brokers[b].alive),
+    partition: `leader ${p.leader ?? 'none'}, ISR [${p.isr.join(', ')}]`,
+    coordinator: c === null ? 'none' : `${c.broker} epoch ${c.leaderEpoch}${c.loadingUntilMs === null ? '' : ' loading'}`,
     group:
       group === null
         ? null
@@ -56,7 +74,7 @@ export function snapshotOf(world: World): WorldSnapshot {
             pendingMembers: group.pendingMembers.map((pending) => pending.memberId),
           },
     committedOffsets: Object.fromEntries(
-      Object.entries(world.coordinator.durable.offsets).map(([partition, value]) => [partition, value.offset]),
+      Object.entries(committed.offsets).map(([partition, value]) => [partition, value.offset]),
     ),
     consumers: Object.fromEntries(
       Object.entries(world.consumers).map(([id, consumer]) => [
@@ -80,10 +98,20 @@ export function snapshotOf(world: World): WorldSnapshot {
 export function diffSnapshots(before: WorldSnapshot, after: WorldSnapshot): string[] {
   return [
     ...diffTopics(before.topics, after.topics),
-    ...diffGroup(before.group, after.group),
+    ...diffCluster(before, after),
+    ...diffGroup(before.group, after.group, before.coordinator !== after.coordinator),
     ...diffCommittedOffsets(before.committedOffsets, after.committedOffsets),
     ...diffConsumers(before.consumers, after.consumers),
   ];
+}
+
+/** Brokers going down and up, leadership and ISR changes, the coordinator moving or loading. */
+function diffCluster(before: WorldSnapshot, after: WorldSnapshot): string[] {
+  const lines: string[] = [];
+  if (!same(before.brokersDown, after.brokersDown)) lines.push(`brokers down ${compact(before.brokersDown)} -> ${compact(after.brokersDown)}`);
+  if (before.partition !== after.partition) lines.push(`partition ${before.partition} -> ${after.partition}`);
+  if (before.coordinator !== after.coordinator) lines.push(`coordinator ${before.coordinator} -> ${after.coordinator}`);
+  return lines;
 }
 
 /**
@@ -96,7 +124,8 @@ export function diffSnapshots(before: WorldSnapshot, after: WorldSnapshot): stri
 export function storyChanges(before: WorldSnapshot, after: WorldSnapshot): string[] {
   return [
     ...diffTopics(before.topics, after.topics, false),
-    ...diffGroup(before.group, after.group),
+    ...diffCluster(before, after),
+    ...diffGroup(before.group, after.group, before.coordinator !== after.coordinator),
     ...diffConsumers(before.consumers, after.consumers),
   ];
 }
@@ -136,12 +165,12 @@ function diffTopics(before: WorldSnapshot['topics'], after: WorldSnapshot['topic
   return lines;
 }
 
-function diffGroup(before: GroupSnapshot | null, after: GroupSnapshot | null): string[] {
+function diffGroup(before: GroupSnapshot | null, after: GroupSnapshot | null, coordinatorChanged = false): string[] {
   if (before === null && after === null) return [];
-  if (after === null) return ['group deleted'];
+  if (after === null) return [coordinatorChanged ? 'group unloaded' : 'group deleted'];
   const lines: string[] = [];
   if (before === null) {
-    lines.push(`group created: ${after.status} generation ${after.generationId}`);
+    lines.push(`group ${coordinatorChanged ? 'loaded' : 'created'}: ${after.status} generation ${after.generationId}`);
     // Members and pending members of a new group are listed as additions to an empty one.
     before = { ...after, members: {}, pendingMembers: [] };
   }
@@ -209,6 +238,8 @@ function diffConsumers(before: WorldSnapshot['consumers'], after: WorldSnapshot[
 /** The snapshot itself, for the end of a trace: what the group and every consumer look like now. */
 export function describeSnapshot(snapshot: WorldSnapshot): string[] {
   const lines: string[] = [];
+  const down = snapshot.brokersDown.length === 0 ? '' : `; brokers down ${compact(snapshot.brokersDown)}`;
+  lines.push(`coordinator: ${snapshot.coordinator}; partition ${snapshot.partition}${down}`);
   const group = snapshot.group;
   if (group === null) lines.push('group: none');
   else {

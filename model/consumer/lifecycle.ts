@@ -3,7 +3,6 @@ import type { ConsumerState } from '../state.ts';
 import type { ErrorCode } from '../types.ts';
 import type { DraftConsumer, StepContext } from '../draft.ts';
 import { channelKey, note } from '../draft.ts';
-import { COORDINATOR_ENDPOINT } from '../coordinator/index.ts';
 import { sendLeaveGroup } from './requests.ts';
 
 /**
@@ -39,6 +38,7 @@ export function newConsumer(
     rejoinNeeded: true,
     isLeader: false,
     coordinatorKnown: false,
+    coordinatorNode: null,
     connection: 1,
     inFlight: [],
     main: 'idle',
@@ -103,9 +103,10 @@ function stopProcess(ctx: StepContext, c: DraftConsumer, process: DraftConsumer[
   dropConnection(ctx, c);
 }
 
-/** Close the connection: undelivered messages in both directions are lost. */
+/** Close the connections: undelivered messages in both directions are lost. */
 export function dropConnection(ctx: StepContext, c: DraftConsumer): void {
-  for (const key of [channelKey(c.id, COORDINATOR_ENDPOINT), channelKey(COORDINATOR_ENDPOINT, c.id)]) {
+  for (const key of Object.keys(ctx.w.brokers).flatMap((b) => [channelKey(c.id, b), channelKey(b, c.id)])) {
+    if (ctx.w.channels[key] === undefined) continue;
     const lost = ctx.w.channels[key] ?? [];
     for (const message of lost) ctx.effects.push({ kind: 'discard', message, reason: 'connection closed' });
     ctx.w.channels[key] = [];

@@ -62,3 +62,19 @@ export function pollNow(ctx: StepContext, c: DraftConsumer): void {
   c.main = 'idle';
   c.nextPollMs = ctx.w.nowMs;
 }
+
+/**
+ * A connection to `broker` broke (it crashed, or the client reached a broker that is down): the
+ * Java client fails the requests on it with a DisconnectException. On the coordinator connection
+ * that marks the coordinator unknown (coordinatorDead); a lookup on the bootstrap connection is
+ * retried after the backoff.
+ */
+export function onBrokerDisconnected(ctx: StepContext, c: DraftConsumer, broker: string): void {
+  if (c.process !== 'running') return;
+  const lookups = c.inFlight.filter((r) => r.broker === broker && r.api === 'FindCoordinator');
+  if (lookups.length > 0) {
+    c.inFlight = c.inFlight.filter((r) => !lookups.includes(r));
+    if (c.main === 'findingCoordinator') backOff(ctx, c);
+  }
+  if (c.coordinatorKnown && c.coordinatorNode === broker) markCoordinatorUnknown(ctx, c, `disconnected from ${broker}`);
+}

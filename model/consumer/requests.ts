@@ -2,12 +2,13 @@ import type { JoinGroupProtocol, Request } from '../protocol.ts';
 import type { AssignmentBasis, InFlightRequest } from '../state.ts';
 import type { TopicPartition } from '../types.ts';
 import { type DraftConsumer, type StepContext, nextId, send } from '../draft.ts';
-import { COORDINATOR_ENDPOINT } from '../coordinator/group.ts';
+import { brokerEndpoint } from '../cluster/replication.ts';
 
 /**
  * Requests a consumer sends, each tracked in flight with its timeout (request.timeout.ms; a
  * JoinGroup waits rebalanceTimeoutMs + 5s more, AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE).
- * FindCoordinator travels on the bootstrap connection (number 0), which the model never closes.
+ * FindCoordinator travels on the bootstrap connection (number 0) to any live broker (the client's
+ * least loaded node; the model takes the lowest id); group requests go to the coordinator FindCoordinator named.
  */
 
 export const BOOTSTRAP_CONNECTION = 0;
@@ -16,10 +17,12 @@ const JOIN_GROUP_TIMEOUT_LAPSE_MS = 5000;
 function sendRequest(ctx: StepContext, c: DraftConsumer, body: Request, extraTimeoutMs = 0, blocking = true): void {
   const correlationId = nextId(ctx);
   const connection = body.api === 'FindCoordinator' ? BOOTSTRAP_CONNECTION : c.connection;
+  const broker = body.api === 'FindCoordinator' || c.coordinatorNode === null ? anyBroker(ctx) : c.coordinatorNode;
   const timeoutMs = Math.max(ctx.config.client.requestTimeoutMs, extraTimeoutMs);
   const inFlight: InFlightRequest = {
     correlationId,
     api: body.api,
+    broker,
     connection,
     deadlineMs: ctx.w.nowMs + timeoutMs,
     generationId: c.generationId,
@@ -27,7 +30,13 @@ function sendRequest(ctx: StepContext, c: DraftConsumer, body: Request, extraTim
     blocking,
   };
   c.inFlight = [...c.inFlight, inFlight];
-  send(ctx, c.id, COORDINATOR_ENDPOINT, connection, correlationId, body);
+  send(ctx, c.id, broker, connection, correlationId, body);
+}
+
+/** The live broker with the lowest id; b0 when none is alive (the connection will fail). */
+function anyBroker(ctx: StepContext): string {
+  const ids = Object.keys(ctx.w.brokers).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+  return ids.find((b) => ctx.w.brokers[b].alive) ?? brokerEndpoint(0);
 }
 
 export function hasInFlight(c: DraftConsumer, api: Request['api']): boolean {

@@ -11,6 +11,7 @@ import type {
 import type { AssignmentBasis, InFlightRequest } from '../state.ts';
 import type { ErrorCode, TopicPartition } from '../types.ts';
 import { type DraftConsumer, type StepContext, isMutant, note } from '../draft.ts';
+import { brokerEndpoint } from '../cluster/replication.ts';
 import { failConsumer } from './lifecycle.ts';
 import { backOff, markCoordinatorUnknown, pollNow, requestRejoin, resetGeneration } from './membership.ts';
 import { logEndOffset, resetPosition } from './poll.ts';
@@ -57,6 +58,7 @@ function onFindCoordinator(ctx: StepContext, c: DraftConsumer, response: FindCoo
     return;
   }
   c.coordinatorKnown = true;
+  c.coordinatorNode = brokerEndpoint(response.nodeId);
   if (c.main === 'findingCoordinator') pollNow(ctx, c);
 }
 

@@ -1,22 +1,21 @@
 import type { GroupRecord } from '../records.ts';
 import { replay } from '../records.ts';
 import type { Response } from '../protocol.ts';
-import type { AppendCallback, ReplyTo } from '../state.ts';
-import { type StepContext, send } from '../draft.ts';
-
-const COORDINATOR_ENDPOINT = 'b0';
+import type { AppendCallback, CoordinatorState, ReplyTo, World } from '../state.ts';
+import { type StepContext, coordinatorOf } from '../draft.ts';
+import { leaderAppend } from '../cluster/replication.ts';
+import { reply } from './group.ts';
 
 /**
- * Writes to the group's `__consumer_offsets` partition. A write returns immediately; its records
- * reach the log and durable state, and its callback runs, only when the append is acknowledged
- * (the high watermark covers it, §4.5). Responses that depend on a write wait for that.
+ * Writes to the group's `__consumer_offsets` partition. A write appends to the leader's log at
+ * once; its records reach durable state, and its callback runs, only when the high watermark
+ * covers it (§4.5, acks=all). Responses that depend on a write wait for that.
  */
 export function appendRecords(ctx: StepContext, records: readonly GroupRecord[], callback: AppendCallback): void {
-  const coordinator = ctx.w.coordinator;
-  coordinator.pendingAppends = [
-    ...coordinator.pendingAppends,
-    { records, ackAtMs: ctx.w.nowMs + ctx.config.appendLatencyMs, callback },
-  ];
+  const coordinator = coordinatorOf(ctx);
+  const endOffset = leaderAppend(ctx, records);
+  coordinator.pendingAppends = [...coordinator.pendingAppends, { records, endOffset, callback }];
+  if (records.length > 0) ctx.effects.push({ kind: 'append', records });
 }
 
 /**
@@ -25,24 +24,29 @@ export function appendRecords(ctx: StepContext, records: readonly GroupRecord[],
  * records waits for the high watermark to reach the last written offset).
  */
 export function respondAfterPendingWrites(ctx: StepContext, replyTo: ReplyTo, response: Response): void {
-  const pending = ctx.w.coordinator.pendingAppends;
-  if (pending.length === 0) {
-    send(ctx, COORDINATOR_ENDPOINT, replyTo.consumer, replyTo.connection, replyTo.correlationId, response);
-    return;
-  }
-  ctx.w.coordinator.pendingAppends = [
-    ...pending,
-    { records: [], ackAtMs: pending[pending.length - 1].ackAtMs, callback: { kind: 'respond', replyTo, response } },
-  ];
+  const coordinator = coordinatorOf(ctx);
+  const pending = coordinator.pendingAppends;
+  if (pending.length === 0) return reply(ctx, replyTo, response);
+  coordinator.pendingAppends = [...pending, { records: [], endOffset: pending[pending.length - 1].endOffset, callback: { kind: 'respond', replyTo, response } }];
 }
 
-/** Make the first pending append durable: log it and replay its records. Returns its callback. */
+/**
+ * Whether the first pending write is acknowledged: the high watermark covers it. Mutant
+ * acks-leader-only acknowledges once the leader alone has it (acks=1, §4.5 (b)).
+ */
+export function firstAppendAcknowledged(world: Pick<World, 'offsetsPartition'>, c: CoordinatorState, mutant: string | null): boolean {
+  const first = c.pendingAppends[0];
+  if (first === undefined) return false;
+  if (mutant === 'acks-leader-only') return true;
+  return first.endOffset <= world.offsetsPartition.highWatermark;
+}
+
+/** Make the first pending append durable: replay its records. Returns its callback. */
 export function acknowledgeFirstAppend(ctx: StepContext): AppendCallback {
-  const coordinator = ctx.w.coordinator;
+  const coordinator = coordinatorOf(ctx);
   const [first, ...rest] = coordinator.pendingAppends;
   coordinator.pendingAppends = rest;
-  coordinator.log = [...coordinator.log, ...first.records];
   coordinator.durable = first.records.reduce(replay, coordinator.durable);
-  if (first.records.length > 0) ctx.effects.push({ kind: 'append', records: first.records });
+  coordinator.committedOffset = first.endOffset;
   return first.callback;
 }

@@ -2,7 +2,7 @@ import type { OffsetCommitValue } from '../records.ts';
 import { replay } from '../records.ts';
 import type { ClassicGroup, CoordinatorState } from '../state.ts';
 import { parseTp, type TopicPartition } from '../types.ts';
-import { type StepContext, isMutant, note } from '../draft.ts';
+import { type StepContext, isMutant, note, coordinatorOf } from '../draft.ts';
 import { appendRecords } from './append.ts';
 import { transitionTo } from './group.ts';
 
@@ -36,7 +36,7 @@ export function liveOffsets(c: CoordinatorState): Readonly<Record<TopicPartition
 }
 
 export function runOffsetExpiration(ctx: StepContext): void {
-  const c = ctx.w.coordinator;
+  const c = coordinatorOf(ctx);
   const { offsetsRetentionMs, offsetsRetentionCheckIntervalMs } = ctx.config.coordinator;
   c.nextExpirationCheckMs = ctx.w.nowMs + offsetsRetentionCheckIntervalMs;
   const g = c.group;

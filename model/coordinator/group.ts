@@ -2,14 +2,12 @@ import type { JoinGroupProtocol, JoinGroupResponse, Response, SyncGroupResponse 
 import type { GroupRecord } from '../records.ts';
 import type { ReplyTo } from '../state.ts';
 import type { AssignorName, ClassicGroupStatus, ErrorCode, TopicPartition } from '../types.ts';
-import { type DraftGroup, type DraftMember, type StepContext, isMutant, send } from '../draft.ts';
+import { type DraftGroup, type DraftMember, type StepContext, coordinatorOf, isMutant, send } from '../draft.ts';
 
 /**
  * ClassicGroup primitives (GC/classic/ClassicGroup.java): membership bookkeeping, protocol
  * selection, generation changes and the parked Join/Sync responses. No request handling here.
  */
-
-export const COORDINATOR_ENDPOINT = 'b0';
 
 /** Allowed previous states (GC/classic/ClassicGroupState.java). */
 const VALID_PREVIOUS: Record<ClassicGroupStatus, readonly ClassicGroupStatus[]> = {
@@ -191,7 +189,7 @@ export function maybeElectNewJoinedLeader(g: DraftGroup): boolean {
 }
 
 export function reply(ctx: StepContext, to: ReplyTo, body: Response): void {
-  send(ctx, COORDINATOR_ENDPOINT, to.consumer, to.connection, to.correlationId, body);
+  send(ctx, coordinatorOf(ctx).broker, to.consumer, to.connection, to.correlationId, body);
 }
 
 /** Answer a member's parked JoinGroup, if it has one. */

@@ -1,7 +1,7 @@
 import type { HeartbeatRequest } from '../protocol.ts';
 import type { ReplyTo } from '../state.ts';
 import type { ErrorCode } from '../types.ts';
-import { type StepContext, isMutant } from '../draft.ts';
+import { type StepContext, isMutant, coordinatorOf } from '../draft.ts';
 import { respondAfterPendingWrites } from './append.ts';
 import { member, validateMember } from './group.ts';
 import { scheduleHeartbeat } from './rebalance.ts';
@@ -26,7 +26,7 @@ export function handleHeartbeat(ctx: StepContext, request: HeartbeatRequest, rep
 }
 
 function heartbeatError(ctx: StepContext, request: HeartbeatRequest): ErrorCode {
-  const g = ctx.w.coordinator.group;
+  const g = coordinatorOf(ctx).group;
   if (g === null) return 'UNKNOWN_MEMBER_ID';
   if (g.status === 'Dead') return 'COORDINATOR_NOT_AVAILABLE';
   const invalid = validateMember(g, request.memberId, request.groupInstanceId);

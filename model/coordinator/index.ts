@@ -1,10 +1,11 @@
 import type { ModelConfig } from '../config.ts';
 import type { GroupRequest } from '../protocol.ts';
 import { runOffsetExpiration } from './expiration.ts';
-import type { CoordinatorState, ReplyTo } from '../state.ts';
-import type { StepContext } from '../draft.ts';
+import type { CoordinatorState, ReplyTo, World } from '../state.ts';
+import { type StepContext , coordinatorOf } from '../draft.ts';
 import { EMPTY_DURABLE_STATE } from '../records.ts';
-import { acknowledgeFirstAppend, appendRecords } from './append.ts';
+import { acknowledgeFirstAppend, appendRecords, firstAppendAcknowledged } from './append.ts';
+import { completeLoading } from './loading.ts';
 import { completeJoinFuture, joinResponseFor, member, reply, transitionTo } from './group.ts';
 import { handleHeartbeat } from './heartbeat.ts';
 import { handleJoinGroup } from './join.ts';
@@ -13,14 +14,15 @@ import { completeOffsetCommit, handleOffsetCommit, handleOffsetFetch } from './o
 import { expireMemberHeartbeat, fireJoinTimer, firePendingSyncTimer } from './rebalance.ts';
 import { completeSyncAssignment, handleSyncGroup } from './sync.ts';
 
-export { COORDINATOR_ENDPOINT } from './group.ts';
-
-export function initialCoordinator(config: ModelConfig): CoordinatorState {
+/** The coordinator on the preferred leader when the run starts: loaded, with an empty log. */
+export function initialCoordinator(config: ModelConfig, broker: string): CoordinatorState {
   return {
-    brokerId: 0,
+    broker,
+    leaderEpoch: 0,
+    loadingUntilMs: null,
     group: null,
     durable: EMPTY_DURABLE_STATE,
-    log: [],
+    committedOffset: 0,
     pendingAppends: [],
     nextExpirationCheckMs: config.coordinator.offsetsRetentionCheckIntervalMs,
   };
@@ -46,19 +48,26 @@ export function handleRequest(ctx: StepContext, request: GroupRequest, replyTo: 
 
 /** A coordinator timer, named for traces. */
 export type CoordinatorTimer =
+  | { readonly kind: 'load' }
   | { readonly kind: 'appendAck' }
   | { readonly kind: 'join' }
   | { readonly kind: 'pendingSync' }
   | { readonly kind: 'offsetExpiration' }
   | { readonly kind: 'heartbeat'; readonly memberId: string };
 
-/** The earliest coordinator timer, ties broken deterministically (appends first, then group timers). */
-export function nextCoordinatorTimer(c: CoordinatorState): { atMs: number; timer: CoordinatorTimer } | null {
+/**
+ * The earliest coordinator timer, ties broken deterministically (appends first, then group
+ * timers). A loading coordinator has only its load to finish; an acknowledged write is due now.
+ */
+export function nextCoordinatorTimer(world: World, mutant: string | null): { atMs: number; timer: CoordinatorTimer } | null {
+  const c = world.coordinator;
+  if (c === null) return null;
+  if (c.loadingUntilMs !== null) return { atMs: c.loadingUntilMs, timer: { kind: 'load' } };
   let best: { atMs: number; timer: CoordinatorTimer } | null = null;
   const consider = (atMs: number | null, timer: CoordinatorTimer): void => {
     if (atMs !== null && (best === null || atMs < best.atMs)) best = { atMs, timer };
   };
-  if (c.pendingAppends.length > 0) consider(c.pendingAppends[0].ackAtMs, { kind: 'appendAck' });
+  if (firstAppendAcknowledged(world, c, mutant)) consider(world.nowMs, { kind: 'appendAck' });
   consider(c.nextExpirationCheckMs, { kind: 'offsetExpiration' });
   const g = c.group;
   if (g !== null) {
@@ -71,9 +80,11 @@ export function nextCoordinatorTimer(c: CoordinatorState): { atMs: number; timer
 }
 
 export function fireCoordinatorTimer(ctx: StepContext, timer: CoordinatorTimer): void {
-  const g = ctx.w.coordinator.group;
+  const g = coordinatorOf(ctx).group;
   ctx.effects.push({ kind: 'timer', actor: 'coordinator', timer: timer.kind === 'heartbeat' ? `session ${timer.memberId}` : timer.kind });
   switch (timer.kind) {
+    case 'load':
+      return completeLoading(ctx);
     case 'appendAck':
       return onAppendAcknowledged(ctx);
     case 'join':
@@ -99,7 +110,7 @@ function onAppendAcknowledged(ctx: StepContext): void {
     case 'respond':
       return reply(ctx, callback.replyTo, callback.response);
     case 'staticReplacement': {
-      const g = ctx.w.coordinator.group;
+      const g = coordinatorOf(ctx).group;
       const m = g === null ? undefined : member(g, callback.newMemberId);
       if (g === null || m === undefined) return;
       if (callback.apiVersion >= 9) {
@@ -120,7 +131,7 @@ function onAppendAcknowledged(ctx: StepContext): void {
  * gone (Dead); a later JoinGroup creates a new group from generation 0.
  */
 export function deleteGroup(ctx: StepContext): void {
-  const g = ctx.w.coordinator.group;
+  const g = coordinatorOf(ctx).group;
   if (g === null) {
     ctx.effects.push({ kind: 'note', actor: 'coordinator', text: 'DeleteGroups: GROUP_ID_NOT_FOUND' });
     return;
@@ -132,8 +143,8 @@ export function deleteGroup(ctx: StepContext): void {
   transitionTo(ctx, g, 'Dead');
   // DeleteGroups removes the group's offsets too: one tombstone per partition, then the group's.
   // Kafka replays a write into memory when it is written, so commits not yet acknowledged count too.
-  const inFlight = ctx.w.coordinator.pendingAppends.flatMap((a) => a.records.flatMap((r) => (r.type === 'OffsetCommit' ? [r.partition] : [])));
-  const partitions = [...new Set([...Object.keys(ctx.w.coordinator.durable.offsets), ...inFlight])].sort();
+  const inFlight = coordinatorOf(ctx).pendingAppends.flatMap((a) => a.records.flatMap((r) => (r.type === 'OffsetCommit' ? [r.partition] : [])));
+  const partitions = [...new Set([...Object.keys(coordinatorOf(ctx).durable.offsets), ...inFlight])].sort();
   const offsetTombstones = partitions.map((partition) => ({
     type: 'OffsetCommit' as const,
     groupId: g.groupId,
@@ -141,6 +152,6 @@ export function deleteGroup(ctx: StepContext): void {
     value: null,
   }));
   appendRecords(ctx, [...offsetTombstones, { type: 'GroupMetadata', groupId: g.groupId, value: null }], { kind: 'none' });
-  ctx.w.coordinator.group = null;
+  coordinatorOf(ctx).group = null;
   ctx.w.ghost.groupIncarnation += 1;
 }

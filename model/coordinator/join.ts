@@ -1,6 +1,6 @@
 import type { JoinGroupProtocol, JoinGroupRequest } from '../protocol.ts';
 import type { ReplyTo } from '../state.ts';
-import { type DraftGroup, type DraftMember, type StepContext, isMutant, nextId } from '../draft.ts';
+import { type DraftGroup, type DraftMember, type StepContext, isMutant, nextId, coordinatorOf } from '../draft.ts';
 import { appendRecords } from './append.ts';
 import {
   addMember,
@@ -44,7 +44,7 @@ export function handleJoinGroup(ctx: StepContext, request: JoinGroupRequest, rep
 
   // 2. Group lookup: only an unknown member may create the group.
   const isUnknownMember = request.memberId === '';
-  const coordinator = ctx.w.coordinator;
+  const coordinator = coordinatorOf(ctx);
   const isNewGroup = coordinator.group === null;
   if (isNewGroup && !isUnknownMember) return answerNow('UNKNOWN_MEMBER_ID');
   if (isNewGroup) {

@@ -1,7 +1,7 @@
 import type { LeaveGroupRequest, LeaveGroupResponse } from '../protocol.ts';
 import type { ReplyTo } from '../state.ts';
 import type { ErrorCode } from '../types.ts';
-import type { StepContext } from '../draft.ts';
+import { type StepContext , coordinatorOf } from '../draft.ts';
 import { respondAfterPendingWrites } from './append.ts';
 import { completeJoinFuture, isPendingMember, joinError, member, removeMember, validateMember } from './group.ts';
 import { maybeCompleteJoinPhase, maybePrepareRebalanceOrCompleteJoin } from './rebalance.ts';
@@ -12,7 +12,7 @@ import { maybeCompleteJoinPhase, maybePrepareRebalanceOrCompleteJoin } from './r
  * UNKNOWN_MEMBER_ID. If anything was removed, the group rebalances or completes its join phase.
  */
 export function handleLeaveGroup(ctx: StepContext, request: LeaveGroupRequest, replyTo: ReplyTo): void {
-  const g = ctx.w.coordinator.group;
+  const g = coordinatorOf(ctx).group;
   const respond = (response: LeaveGroupResponse): void => {
     respondAfterPendingWrites(ctx, replyTo, response);
     for (const m of response.members) {
@@ -56,7 +56,7 @@ export function handleLeaveGroup(ctx: StepContext, request: LeaveGroupRequest, r
 }
 
 function removeCurrentMember(ctx: StepContext, memberId: string): void {
-  const g = ctx.w.coordinator.group!;
+  const g = coordinatorOf(ctx).group!;
   const m = member(g, memberId)!;
   m.heartbeatDeadlineMs = null;
   completeJoinFuture(ctx, m, joinError('', 'UNKNOWN_MEMBER_ID'));

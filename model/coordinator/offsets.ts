@@ -2,7 +2,7 @@ import type { OffsetCommitRequest, OffsetFetchRequest } from '../protocol.ts';
 import type { GroupRecord } from '../records.ts';
 import type { ReplyTo } from '../state.ts';
 import type { ErrorCode } from '../types.ts';
-import { type StepContext, isMutant } from '../draft.ts';
+import { type StepContext, isMutant, coordinatorOf } from '../draft.ts';
 import { appendRecords } from './append.ts';
 import { newGroup, reply, validateMember } from './group.ts';
 import { parseTp } from '../types.ts';
@@ -23,10 +23,10 @@ export function handleOffsetCommit(ctx: StepContext, request: OffsetCommitReques
     answered(ctx, request, errorCode);
     return;
   }
-  if (ctx.w.coordinator.group === null) {
+  if (coordinatorOf(ctx).group === null) {
     // A "simple" commit to a group that does not exist creates an Empty group without a protocol
     // type (OffsetMetadataManager.validateOffsetCommit -> getOrMaybeCreateClassicGroup).
-    ctx.w.coordinator.group = newGroup(ctx.config.groupId, ctx.w.nowMs);
+    coordinatorOf(ctx).group = newGroup(ctx.config.groupId, ctx.w.nowMs);
     ctx.effects.push({ kind: 'groupTransition', from: 'none', to: 'Empty', generationId: 0 });
   }
   const records: GroupRecord[] = request.offsets.map((o) => ({
@@ -70,7 +70,7 @@ function answered(ctx: StepContext, request: OffsetCommitRequest, errorCode: Err
 }
 
 function offsetCommitError(ctx: StepContext, request: OffsetCommitRequest): ErrorCode | null {
-  const g = ctx.w.coordinator.group;
+  const g = coordinatorOf(ctx).group;
   if (g === null) {
     // A "simple" commit (generation < 0) would create a simple group (§4.1); v9+ otherwise GROUP_ID_NOT_FOUND.
     return request.generationId < 0 ? null : 'ILLEGAL_GENERATION';
@@ -97,7 +97,7 @@ function offsetCommitError(ctx: StepContext, request: OffsetCommitRequest): Erro
  * -> OffsetMetadataManager.onPartitionsDeleted), including commits not yet acknowledged.
  */
 export function onTopicDeleted(ctx: StepContext, topic: string): void {
-  const coordinator = ctx.w.coordinator;
+  const coordinator = coordinatorOf(ctx);
   const inFlight = coordinator.pendingAppends.flatMap((a) => a.records.flatMap((r) => (r.type === 'OffsetCommit' ? [r.partition] : [])));
   const partitions = [...new Set([...Object.keys(coordinator.durable.offsets), ...inFlight])]
     .filter((p) => parseTp(p).topic === topic)
@@ -114,7 +114,7 @@ export function onTopicDeleted(ctx: StepContext, topic: string): void {
 export function handleOffsetFetch(ctx: StepContext, request: OffsetFetchRequest, replyTo: ReplyTo): void {
   const offsets = request.partitions.map((partition) => ({
     partition,
-    committedOffset: ctx.w.coordinator.durable.offsets[partition]?.offset ?? -1,
+    committedOffset: coordinatorOf(ctx).durable.offsets[partition]?.offset ?? -1,
   }));
   reply(ctx, replyTo, { api: 'OffsetFetch', errorCode: 'NONE', offsets });
   ctx.effects.push({ kind: 'answer', api: 'OffsetFetch', memberId: '', groupInstanceId: null, generationId: -1, errorCode: 'NONE' });

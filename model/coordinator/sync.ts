@@ -1,7 +1,7 @@
 import type { SyncGroupRequest } from '../protocol.ts';
 import type { AssignmentBasis, ReplyTo } from '../state.ts';
 import type { ErrorCode, TopicPartition } from '../types.ts';
-import type { DraftGroup, StepContext } from '../draft.ts';
+import { type DraftGroup, type StepContext , coordinatorOf } from '../draft.ts';
 import { appendRecords } from './append.ts';
 import { completeSyncFuture, groupMetadataRecord, member, reply, syncError, transitionTo, validateMember } from './group.ts';
 
@@ -14,7 +14,7 @@ import { completeSyncFuture, groupMetadataRecord, member, reply, syncError, tran
  * are the assignments set, every parked SyncGroup answered, and the group Stable.
  */
 export function handleSyncGroup(ctx: StepContext, request: SyncGroupRequest, replyTo: ReplyTo): void {
-  const g = ctx.w.coordinator.group;
+  const g = coordinatorOf(ctx).group;
   const answer = (errorCode: ErrorCode): void => {
     reply(ctx, replyTo, syncError(errorCode));
     ctx.effects.push({
@@ -94,7 +94,7 @@ export function completeSyncAssignment(
   assignment: Readonly<Record<string, readonly TopicPartition[]>>,
   basis: AssignmentBasis | null,
 ): void {
-  const g = ctx.w.coordinator.group;
+  const g = coordinatorOf(ctx).group;
   if (g === null) return;
   if (g.status !== 'CompletingRebalance' || generationId !== g.generationId) return;
   for (const m of g.members) {

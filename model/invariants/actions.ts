@@ -1,3 +1,4 @@
+import { liveGroup } from '../state.ts';
 import type { ActionProperty } from './types.ts';
 import { VALID, parseTp, violated } from '../types.ts';
 import { liveOffsets } from '../coordinator/expiration.ts';
@@ -13,14 +14,17 @@ export const GenerationNeverDecreases: ActionProperty = {
   view: 'coordinator',
   promise: true,
   doc:
-    "A group's generationId never goes down while the group exists. Members are fenced by generation, " +
-    'so a generation that went back could let a fenced member in again. A deleted group that is created ' +
-    'anew starts from generation 0: that is a new group, not a decrease.',
-  ref: 'GC/classic/ClassicGroup.initNextGeneration; kafka-semantics.md §1.1',
+    "A group's generationId never goes down while the group exists on one coordinator. Members are fenced " +
+    'by generation, so a generation that went back could let a fenced member in again. A deleted group that ' +
+    'is created anew starts from generation 0: that is a new group, not a decrease. A new coordinator resumes ' +
+    'from the last persisted generation (a join phase is never written, §4.4): that is judged by ' +
+    'GenerationAssignmentIsUnique, not here.',
+  ref: 'GC/classic/ClassicGroup.initNextGeneration; kafka-semantics.md §1.1, §4.4',
   check(prev, _event, next) {
-    const before = prev.coordinator.group;
-    const after = next.coordinator.group;
+    const before = liveGroup(prev);
+    const after = liveGroup(next);
     if (before === null || after === null) return VALID;
+    if (prev.coordinator?.leaderEpoch !== next.coordinator?.leaderEpoch) return VALID;
     if (prev.ghost.groupIncarnation !== next.ghost.groupIncarnation) return VALID;
     if (after.generationId >= before.generationId) return VALID;
     return violated(`generation went from ${before.generationId} to ${after.generationId}`, {
@@ -43,7 +47,7 @@ export const FencedMemberGetsNoSuccess: ActionProperty = {
     'OffsetCommit when it was accepted (its answer waits for the append, and a member may leave meanwhile).',
   ref: 'kafka-semantics.md §1.3, §1.4, §1.6, §7 I5; ClassicGroup.validateMember, validateOffsetCommit',
   check(prev, _event, _next, effects) {
-    const g = prev.coordinator.group;
+    const g = liveGroup(prev);
     for (const e of effects) {
       const success =
         (e.kind === 'answer' && e.errorCode === 'NONE' && (e.api === 'Heartbeat' || e.api === 'SyncGroup')) ||
@@ -114,12 +118,12 @@ export const OffsetsExpireOnlyWhenAllowed: ActionProperty = {
     'protocol type). Expiring an active group\'s offset sends its next owner to auto.offset.reset.',
   ref: 'KIP-211; KAFKA-4682; kafka-semantics.md §4.3; ClassicGroup.offsetExpirationCondition',
   check(prev, _event, next, effects, config) {
-    const g = prev.coordinator.group;
+    const g = liveGroup(prev);
     // The step moved the clock to the expiration task's time: judge at that time.
     const nowMs = next.nowMs;
     for (const e of effects) {
       if (e.kind !== 'expired') continue;
-      const offsets = liveOffsets(prev.coordinator);
+      const offsets = liveOffsets(prev.coordinator!);
       for (const partition of e.partitions) {
         const offset = offsets[partition];
         const witness = { partition, status: g?.status ?? null, subscribedTopics: g?.subscribedTopics ?? null, offset: offset ?? null, nowMs };

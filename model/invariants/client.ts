@@ -1,3 +1,4 @@
+import { liveGroup } from '../state.ts';
 import type { ConsumerState, World } from '../state.ts';
 import type { StateInvariant } from './types.ts';
 import { VALID, violated } from '../types.ts';
@@ -10,7 +11,7 @@ import { VALID, violated } from '../types.ts';
 
 /** A running process whose member id and generation are the coordinator's current ones. */
 export function isCurrentMember(world: World, c: ConsumerState): boolean {
-  const g = world.coordinator.group;
+  const g = liveGroup(world);
   if (c.process !== 'running' || g === null || c.memberId === '') return false;
   const m = g.members.find((x) => x.memberId === c.memberId);
   if (m === undefined || c.generationId !== g.generationId) return false;
@@ -56,7 +57,7 @@ export const NoDoubleClientAssignment: StateInvariant = {
     if (overlap === null) return VALID;
     return violated(`${overlap.a.id} and ${overlap.b.id} are current members and both believe they own ${overlap.partition}`, {
       partition: overlap.partition,
-      generationId: world.coordinator.group?.generationId ?? null,
+      generationId: liveGroup(world)?.generationId ?? null,
       consumers: [describe(world, overlap.a), describe(world, overlap.b)],
     });
   },
@@ -92,7 +93,7 @@ export const NoZombieOwnership: StateInvariant = {
  * made before the restart that the previous incarnation had not seen is never acted upon.
  */
 export function staleLeaderSnapshotTopics(world: World): string[] {
-  const g = world.coordinator.group;
+  const g = liveGroup(world);
   if (g === null || g.status !== 'Stable' || g.assignmentBasis === null) return [];
   const leader = Object.values(world.consumers).find((c) => c.process === 'running' && c.isLeader && c.memberId === g.leaderId);
   if (leader === undefined || leader.assignmentMetadata === null) return [];
@@ -120,7 +121,7 @@ export const NoStaleLeaderSnapshot: StateInvariant = {
   check(world) {
     const topics = staleLeaderSnapshotTopics(world);
     if (topics.length === 0) return VALID;
-    const g = world.coordinator.group!;
+    const g = liveGroup(world)!;
     return violated(`leader ${g.leaderId} will not rebalance for ${topics.join(', ')}: its snapshot differs from what was assigned`, {
       leaderId: g.leaderId,
       topics,

@@ -1,3 +1,4 @@
+import { liveGroup } from '../state.ts';
 import type { ClassicGroup } from '../state.ts';
 import type { StateInvariant } from './types.ts';
 import { VALID, type TopicPartition, parseTp, tp, violated } from '../types.ts';
@@ -26,7 +27,7 @@ export const NoDoublePartitionOwnership: StateInvariant = {
     'both own a partition, so each record is processed by one member per generation.',
   ref: 'kafka-semantics.md §2.2 (i); RangeAssignor/RoundRobinAssignor; GC/classic/ClassicGroup.java',
   check(world) {
-    const g = world.coordinator.group;
+    const g = liveGroup(world);
     if (g === null) return VALID;
     for (const [partition, members] of owners(g)) {
       if (members.length > 1) {
@@ -63,7 +64,7 @@ export const AssignedOnlyToSubscribers: StateInvariant = {
     "assignment is judged against the subscriptions the leader's assignor saw.",
   ref: 'kafka-semantics.md §2.2 (ii); ConsumerPartitionAssignor',
   check(world) {
-    const g = world.coordinator.group;
+    const g = liveGroup(world);
     if (g === null || g.status !== 'Stable' || g.assignmentBasis === null) return VALID;
     for (const m of g.members) {
       const topics = basisTopics(g, m.memberId, m.groupInstanceId);
@@ -93,7 +94,7 @@ export const StableImpliesFullAssignment: StateInvariant = {
     'out is consumed by nobody until the next rebalance.',
   ref: 'kafka-semantics.md §2.2 (v); KAFKA-9801',
   check(world) {
-    const g = world.coordinator.group;
+    const g = liveGroup(world);
     if (g === null || g.status !== 'Stable' || g.assignmentBasis === null) return VALID;
     if (g.assignmentBasis.generationId !== g.generationId) return VALID;
     const assigned = new Set(g.members.flatMap((m) => m.assignment));
@@ -123,7 +124,7 @@ export const LeaderIsMember: StateInvariant = {
     'gone leaves the group unable to complete a rebalance.',
   ref: 'GC/classic/ClassicGroup.java (add, remove, maybeElectNewJoinedLeader)',
   check(world) {
-    const g = world.coordinator.group;
+    const g = liveGroup(world);
     if (g === null) return VALID;
     const memberIds = g.members.map((m) => m.memberId);
     if (memberIds.length === 0 && g.leaderId !== null) {
@@ -150,7 +151,7 @@ export const InstanceIdMapsToOneMember: StateInvariant = {
     'This is what lets the coordinator fence an old incarnation of a static member with FENCED_INSTANCE_ID.',
   ref: 'KIP-345; GC/classic/ClassicGroup.java (staticMembers, replaceStaticMember)',
   check(world) {
-    const g = world.coordinator.group;
+    const g = liveGroup(world);
     if (g === null) return VALID;
     const byInstance = new Map<string, string[]>();
     for (const m of g.members) {

@@ -1,3 +1,4 @@
+import { liveGroup } from '../state.ts';
 import type { LivenessProperty } from './types.ts';
 import { staleLeaderSnapshotTopics } from './client.ts';
 import { VALID, parseTp, tp, violated } from '../types.ts';
@@ -18,7 +19,7 @@ export const EventuallyStable: LivenessProperty = {
     "Exempt: topics a returning static leader is blind to (the known anomaly NoStaleLeaderSnapshot).",
   ref: 'Vanlightly/kafka-tlaplus EventuallyConverges; kafka-semantics.md §7 I6',
   converged(world) {
-    const g = world.coordinator.group;
+    const g = liveGroup(world);
     const running = Object.values(world.consumers).filter((c) => c.process === 'running');
     if (running.length === 0) {
       if (g === null || (g.status === 'Empty' && g.members.length === 0)) return VALID;

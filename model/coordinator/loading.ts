@@ -1,0 +1,161 @@
+import type { JoinGroupProtocol, Response } from '../protocol.ts';
+import type { GroupMetadataValue, GroupRecord } from '../records.ts';
+import { EMPTY_DURABLE_STATE, rebuild } from '../records.ts';
+import type { AppendCallback, Endpoint } from '../state.ts';
+import type { ErrorCode } from '../types.ts';
+import { type DraftGroup, type StepContext, isMutant, note } from '../draft.ts';
+import { recordsBelow } from '../cluster/replication.ts';
+import { computeSubscribedTopics, newGroup, reply } from './group.ts';
+
+/**
+ * A coordinator's life on a broker (CoordinatorRuntime scheduleLoadOperation / scheduleUnloadOperation;
+ * GroupMetadataManager.onLoaded / onUnloaded). Loading is replaying the partition's log: nothing
+ * of a previous coordinator survives except what its records say (§4.4, §5).
+ */
+
+/** The broker became the partition's leader in `leaderEpoch`: it starts loading. */
+export function startLoading(ctx: StepContext, broker: Endpoint, leaderEpoch: number): void {
+  const loadingUntilMs = ctx.w.nowMs + ctx.config.cluster.coordinatorLoadTimeMs;
+  ctx.w.coordinator = {
+    broker,
+    leaderEpoch,
+    loadingUntilMs,
+    group: null,
+    durable: EMPTY_DURABLE_STATE,
+    committedOffset: 0,
+    pendingAppends: [],
+    nextExpirationCheckMs: loadingUntilMs + ctx.config.coordinator.offsetsRetentionCheckIntervalMs,
+  };
+  note(ctx, broker, `becomes the group coordinator (leader epoch ${leaderEpoch}) and starts loading`);
+}
+
+/**
+ * The load completes: the whole log is replayed into the group (the new runtime replays records
+ * above the high watermark too; they are acknowledged when it covers them), the committed view
+ * is the replay below the high watermark, and every member's session timer starts again from now
+ * (onLoaded: rescheduleClassicGroupMemberHeartbeat).
+ */
+export function completeLoading(ctx: StepContext): void {
+  const c = ctx.w.coordinator!;
+  const log = ctx.w.brokers[c.broker].log;
+  const hwm = Math.min(ctx.w.offsetsPartition.highWatermark, log.length);
+  const all = recordsBelow(log, log.length);
+  // Mutant load-skips-tombstones (cf. KAFKA-17306): deleted offsets and groups come back after a failover.
+  const loaded = isMutant(ctx, 'load-skips-tombstones') ? all.map((r, i) => (r.value === null ? null : [r, i] as const)).filter((x) => x !== null) : all.map((r, i) => [r, i] as const);
+  c.durable = rebuild(loaded.filter(([, i]) => i < hwm).map(([r]) => r));
+  c.committedOffset = hwm;
+  const tail = all.slice(hwm);
+  c.pendingAppends = tail.length === 0 ? [] : [{ records: tail, endOffset: log.length, callback: { kind: 'none' } }];
+  c.group = groupFromRecords(ctx, loaded.map(([r]) => r));
+  c.loadingUntilMs = null;
+  const g = c.group;
+  if (g !== null) {
+    ctx.effects.push({ kind: 'groupTransition', from: 'none', to: g.status, generationId: g.generationId });
+  }
+  note(ctx, c.broker, `loaded ${log.length} records (high watermark ${hwm}): ${g === null ? 'no group' : `${g.status} generation ${g.generationId} with ${g.members.length} members`}`);
+}
+
+/**
+ * GroupMetadataManager.replay: a GroupMetadata value creates the group anew (Stable with its
+ * members, or Empty), a tombstone removes it, and an offset commit for a group that does not
+ * exist creates an Empty "simple" group (OffsetMetadataManager.replay).
+ */
+function groupFromRecords(ctx: StepContext, records: readonly GroupRecord[]): DraftGroup | null {
+  let group: DraftGroup | null = null;
+  for (const record of records) {
+    if (record.type === 'GroupMetadata') {
+      group = record.value === null ? null : groupFromMetadata(ctx, record.value);
+    } else if (record.value !== null && group === null) {
+      group = newGroup(ctx.config.groupId, ctx.w.nowMs);
+    }
+  }
+  return group;
+}
+
+function groupFromMetadata(ctx: StepContext, value: GroupMetadataValue): DraftGroup {
+  const g = newGroup(ctx.config.groupId, value.currentStateTimestamp);
+  g.status = value.members.length === 0 ? 'Empty' : 'Stable';
+  g.generationId = value.generation;
+  g.protocolType = value.protocolType;
+  g.protocolName = value.protocol;
+  g.leaderId = value.leader;
+  g.members = value.members.map((m) => ({
+    memberId: m.memberId,
+    groupInstanceId: m.groupInstanceId,
+    clientId: m.clientId,
+    rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+    sessionTimeoutMs: m.sessionTimeoutMs,
+    protocols: value.protocol === null ? [] : [{ name: value.protocol, metadata: m.subscription } satisfies JoinGroupProtocol],
+    assignment: m.assignment,
+    awaitingJoin: null,
+    awaitingSync: null,
+    isNew: false,
+    heartbeatDeadlineMs: ctx.w.nowMs + m.sessionTimeoutMs,
+  }));
+  g.staticMembers = Object.fromEntries(value.members.flatMap((m) => (m.groupInstanceId === null ? [] : [[m.groupInstanceId, m.memberId]])));
+  g.subscribedTopics = computeSubscribedTopics(g);
+  return g;
+}
+
+/**
+ * The broker is no longer the leader (it crashed, or leadership moved): its coordinator is
+ * unloaded. Parked JoinGroup and SyncGroup requests and writes waiting for the high watermark
+ * fail with NOT_COORDINATOR (onUnloaded; CoordinatorRuntime fails its deferred events).
+ */
+export function unloadCoordinator(ctx: StepContext, reason: string): void {
+  const c = ctx.w.coordinator;
+  if (c === null) return;
+  const g = c.group;
+  for (const m of g?.members ?? []) {
+    if (m.awaitingJoin !== null) {
+      reply(ctx, m.awaitingJoin, {
+        api: 'JoinGroup',
+        errorCode: 'NOT_COORDINATOR',
+        generationId: -1,
+        protocolName: null,
+        leader: null,
+        skipAssignment: false,
+        memberId: m.memberId,
+        members: [],
+      });
+    }
+    if (m.awaitingSync !== null) reply(ctx, m.awaitingSync, { api: 'SyncGroup', errorCode: 'NOT_COORDINATOR', protocolName: null, assignment: [] });
+  }
+  for (const append of c.pendingAppends) failCallback(ctx, append.callback);
+  note(ctx, c.broker, `unloads the group coordinator: ${reason}`);
+  ctx.w.coordinator = null;
+}
+
+function failCallback(ctx: StepContext, callback: AppendCallback): void {
+  switch (callback.kind) {
+    case 'offsetCommit':
+      reply(ctx, callback.replyTo, { api: 'OffsetCommit', errorCode: 'NOT_COORDINATOR', partitions: callback.partitions });
+      ctx.effects.push({
+        kind: 'answer',
+        api: 'OffsetCommit',
+        memberId: callback.request.memberId,
+        groupInstanceId: callback.request.groupInstanceId,
+        generationId: callback.request.generationId,
+        errorCode: 'NOT_COORDINATOR',
+      });
+      return;
+    case 'respond':
+      reply(ctx, callback.replyTo, errorResponse(callback.response, 'NOT_COORDINATOR'));
+      return;
+    default:
+      // Parked JoinGroup / SyncGroup responses were answered with the group's members above.
+      return;
+  }
+}
+
+/** The same API's response carrying only an error. */
+export function errorResponse(response: Response, errorCode: ErrorCode): Response {
+  switch (response.api) {
+    case 'Heartbeat':
+      return { api: 'Heartbeat', errorCode };
+    case 'LeaveGroup':
+      return { api: 'LeaveGroup', errorCode, members: [] };
+    default:
+      return { ...response, errorCode } as Response;
+  }
+}
