@@ -1,5 +1,6 @@
 import type { StepContext } from './draft.ts';
 import type { TopicPartition } from './types.ts';
+import type { GroupRecord } from './records.ts';
 
 /**
  * History variables kept for invariants only (TLA+ "aux vars"): no protocol decision reads them.
@@ -37,4 +38,36 @@ export function firstGap(intervals: Intervals, upTo: number): number | null {
 export function markHandled(ctx: StepContext, partition: TopicPartition, from: number, to: number): void {
   const handled = ctx.w.ghost.handled;
   ctx.w.ghost.handled = { ...handled, [partition]: addInterval(handled[partition] ?? [], from, to) };
+}
+
+/** Acknowledged records change the committed offsets every later coordinator must serve. */
+export function noteAcknowledged(ctx: StepContext, records: readonly GroupRecord[]): void {
+  let offsets: Record<TopicPartition, number> | null = null;
+  for (const r of records) {
+    if (r.type !== 'OffsetCommit') continue;
+    offsets ??= { ...ctx.w.ghost.acknowledgedOffsets };
+    if (r.value === null) delete offsets[r.partition];
+    else offsets[r.partition] = r.value.offset;
+  }
+  if (offsets !== null) ctx.w.ghost.acknowledgedOffsets = offsets;
+}
+
+/** The key and fingerprint of a generation's assignment, for GenerationAssignmentIsUnique. */
+export function assignmentKey(incarnation: number, generationId: number): string {
+  return `${incarnation}/${generationId}`;
+}
+
+export function assignmentFingerprint(assignments: readonly (readonly TopicPartition[])[]): string {
+  return assignments
+    .map((a) => [...a].sort().join(','))
+    .sort()
+    .map((a) => `[${a}]`)
+    .join(' ');
+}
+
+/** An assignment was delivered for the current generation: remember the first one. */
+export function noteDeliveredAssignment(ctx: StepContext, generationId: number, assignments: readonly (readonly TopicPartition[])[]): void {
+  const key = assignmentKey(ctx.w.ghost.groupIncarnation, generationId);
+  if (key in ctx.w.ghost.deliveredAssignments) return;
+  ctx.w.ghost.deliveredAssignments = { ...ctx.w.ghost.deliveredAssignments, [key]: assignmentFingerprint(assignments) };
 }

@@ -41,6 +41,11 @@ export type Intent =
   | { readonly type: 'DropMessage'; readonly pick: number; readonly direction: 'request' | 'response' }
   | { readonly type: 'SlowLink'; readonly pick: number; readonly latencyMs: number; readonly durationMs: number }
   | { readonly type: 'DeleteGroup' }
+  /** Crash the partition leader (the coordinator's broker) when `leader`, else a live broker picked by index. */
+  | { readonly type: 'CrashBroker'; readonly pick: number; readonly leader: boolean }
+  | { readonly type: 'RestartBroker'; readonly pick: number; readonly diskLost: boolean }
+  | { readonly type: 'LagFollower'; readonly pick: number; readonly durationMs: number }
+  | { readonly type: 'MoveCoordinator'; readonly pick: number }
   | { readonly type: 'AdvanceTime'; readonly durationMs: number };
 
 export type IntentType = Intent['type'];
@@ -92,6 +97,21 @@ function runningConsumers(world: World): string[] {
 
 function stoppedConsumers(world: World): string[] {
   return Object.keys(world.consumers).filter((id) => world.consumers[id].process !== 'running');
+}
+
+function liveBrokers(world: World): string[] {
+  return Object.keys(world.brokers).filter((b) => world.brokers[b].alive);
+}
+
+/**
+ * Whether restarting `broker` makes it the partition leader at once: it is the last ISR member of
+ * an offline partition. Losing its disk then loses acknowledged writes — outside Kafka's promise
+ * (an ISR of one replica that loses its data), so generated histories keep its disk; the
+ * known-anomaly counterexamples show what happens otherwise.
+ */
+function electedOnRestart(world: World, broker: string): boolean {
+  const p = world.offsetsPartition;
+  return p.leader === null && p.isr.includes(broker);
 }
 
 function pickOf<T>(items: readonly T[], pick: number): T | null {
@@ -184,6 +204,26 @@ export function resolveIntent(world: World, config: ModelConfig, intent: Intent)
     }
     case 'DeleteGroup':
       return { type: 'DeleteGroup' };
+    case 'CrashBroker': {
+      const leader = world.offsetsPartition.leader;
+      const broker = intent.leader && leader !== null ? leader : pickOf(liveBrokers(world), intent.pick);
+      return broker === null ? null : { type: 'CrashBroker', broker };
+    }
+    case 'RestartBroker': {
+      const broker = pickOf(Object.keys(world.brokers).filter((b) => !world.brokers[b].alive), intent.pick);
+      if (broker === null) return null;
+      return { type: 'RestartBroker', broker, diskLost: intent.diskLost && !electedOnRestart(world, broker) };
+    }
+    case 'LagFollower': {
+      const p = world.offsetsPartition;
+      const broker = pickOf(p.replicas.filter((b) => b !== p.leader && world.brokers[b].alive), intent.pick);
+      return broker === null ? null : { type: 'LagFollower', broker, durationMs: Math.max(1, intent.durationMs) };
+    }
+    case 'MoveCoordinator': {
+      const p = world.offsetsPartition;
+      const broker = pickOf(p.isr.filter((b) => b !== p.leader && world.brokers[b].alive), intent.pick);
+      return broker === null ? null : { type: 'MoveCoordinator', broker };
+    }
     case 'AdvanceTime':
       return { type: 'AdvanceTime', durationMs: Math.max(1, intent.durationMs) };
   }

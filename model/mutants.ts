@@ -81,6 +81,21 @@ export const MUTANTS: readonly MutantInfo[] = [
     description: 'The consumer ignores REBALANCE_IN_PROGRESS in heartbeat responses, so it never rejoins a rebalance.',
     caughtBy: 'EventuallyStable',
   },
+  {
+    name: 'acks-leader-only',
+    description: 'A write to __consumer_offsets is acknowledged once the leader has it (acks=1), before the followers do, so a leader crash loses acknowledged commits.',
+    caughtBy: 'NoAckedCommitLostAfterFailover',
+  },
+  {
+    name: 'load-skips-tombstones',
+    description: 'Loading a coordinator skips tombstones (cf. KAFKA-17306), so deleted offsets and groups come back after a failover.',
+    caughtBy: 'ReplayEquivalence',
+  },
+  {
+    name: 'sync-before-replication',
+    description: 'SyncGroup is answered when the leader appends the assignment, before the high watermark covers it, so a failover can reuse the generation with another assignment.',
+    caughtBy: 'GenerationAssignmentIsUnique',
+  },
 ];
 
 export function mutantByName(name: string): MutantInfo | undefined {

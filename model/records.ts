@@ -1,5 +1,6 @@
 import type { AssignorName, TopicPartition } from './types.ts';
 import type { Subscription } from './protocol.ts';
+import type { AssignmentBasis } from './state.ts';
 
 /**
  * Records of the `__consumer_offsets` partition that hosts the group, and `replay`, the only
@@ -27,6 +28,11 @@ export interface GroupMetadataValue {
   readonly leader: string | null;
   readonly currentStateTimestamp: number;
   readonly members: readonly GroupMetadataMember[];
+  /**
+   * Model-only annotation, not in Kafka's record: what the leader's assignor saw (AssignmentBasis),
+   * kept so that invariants can still judge the assignment after a coordinator loads it.
+   */
+  readonly basis?: AssignmentBasis | null;
 }
 
 /** OffsetCommitValue (record type 1). */

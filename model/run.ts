@@ -174,6 +174,10 @@ class Runner {
       if (judged) this.checks[liveness.name] += 1;
     };
     this.eventIndex = -1;
+    // Operators bring crashed brokers back (with their disks): a partition left offline could never converge.
+    for (const broker of Object.keys(this.world.brokers)) {
+      if (!this.world.brokers[broker].alive && !this.stepOnce({ type: 'RestartBroker', broker, diskLost: false })) return null;
+    }
     const startMs = this.world.nowMs;
     const healedMs = Math.max(startMs, ...faultsEndMs(this.world));
     const deadlineMs = healedMs + convergenceBoundMs(this.config);
@@ -227,6 +231,7 @@ function faultsEndMs(world: World): number[] {
   }
   for (const channel of Object.values(world.channels)) for (const m of channel) ends.push(m.deliverAtMs);
   for (const link of Object.values(world.slowLinks)) ends.push(link.untilMs);
+  for (const b of Object.values(world.brokers)) if (b.lagUntilMs !== null) ends.push(b.lagUntilMs);
   return ends;
 }
 

@@ -337,6 +337,17 @@ export interface Ghost {
    * topic's deletion and re-creation: the model names partitions, not topic ids (KIP-516).
    */
   readonly handled: Readonly<Record<TopicPartition, readonly (readonly [number, number])[]>>;
+  /**
+   * The committed offsets as every acknowledged write left them, whichever coordinator
+   * acknowledged it: acknowledged commits, and the tombstones of expiry, topic and group deletion.
+   * A new coordinator must load exactly this (NoAckedCommitLostAfterFailover).
+   */
+  readonly acknowledgedOffsets: Readonly<Record<TopicPartition, number>>;
+  /**
+   * "incarnation/generation" -> the assignment first delivered for that generation (members'
+   * partition lists, sorted): a generation number handed out twice must not carry two assignments.
+   */
+  readonly deliveredAssignments: Readonly<Record<string, string>>;
   /** Perturbation events applied so far (crashes, stalls, drops, ...). */
   readonly perturbations: number;
   /** Model steps taken. */

@@ -75,6 +75,15 @@ export function intentArbitraries(config: ModelConfig): Record<IntentType, fc.Ar
       durationMs: durationMs(timeoutScaleMs),
     }),
     DeleteGroup: fc.record({ type: fc.constant('DeleteGroup' as const) }),
+    CrashBroker: fc.record({ type: fc.constant('CrashBroker' as const), pick, leader: fc.boolean() }),
+    RestartBroker: fc.record({ type: fc.constant('RestartBroker' as const), pick, diskLost: fc.boolean() }),
+    // Short lags delay acknowledgements; long ones (past replica.lag.time.max.ms) shrink the ISR.
+    LagFollower: fc.record({
+      type: fc.constant('LagFollower' as const),
+      pick,
+      durationMs: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 100, max: 3 * config.cluster.replicaLagTimeMaxMs })),
+    }),
+    MoveCoordinator: fc.record({ type: fc.constant('MoveCoordinator' as const), pick }),
     AdvanceTime: fc.record({ type: fc.constant('AdvanceTime' as const), durationMs: durationMs(timeoutScaleMs) }),
   };
 }
@@ -97,6 +106,10 @@ export const DEFAULT_WEIGHTS: Readonly<Record<IntentType, number>> = {
   DropMessage: 1,
   SlowLink: 1,
   DeleteGroup: 1,
+  CrashBroker: 1,
+  RestartBroker: 2,
+  LagFollower: 1,
+  MoveCoordinator: 1,
   AdvanceTime: 10,
 };
 

@@ -90,6 +90,7 @@ function becomeLeader(ctx: StepContext, leader: Endpoint, isr: readonly Endpoint
   // A clean leader holds the high watermark; an unclean one defines it anew (what it lacks is gone).
   const highWatermark = Math.min(p.highWatermark, log.length);
   ctx.w.offsetsPartition = { ...p, leader, leaderEpoch, isr, highWatermark };
+  ctx.w.brokers[leader] = { ...ctx.w.brokers[leader], fetchAtMs: null };
   note(ctx, 'controller', `${leader} leads the group's partition in epoch ${leaderEpoch} (${reason}), ISR [${isr.join(', ')}]`);
   for (const b of p.replicas) {
     if (b === leader) continue;

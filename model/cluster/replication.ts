@@ -25,14 +25,15 @@ export function isBroker(world: Pick<World, 'brokers'>, endpoint: Endpoint): boo
 }
 
 /**
- * How much of `log` agrees with the leader's: entries at the same offset with the same leader
- * epoch are the same record (the Log Matching property KIP-101/KIP-279 truncation relies on), so
- * epochs alone decide.
+ * How much of `log` agrees with the leader's. Entries at the same offset with the same leader
+ * epoch are the same record, and so is everything before them (the Log Matching property that
+ * KIP-101/KIP-279 truncation relies on: every replica's log is a copy of some leader's), so the
+ * last offset where the epochs agree decides.
  */
 export function matchingPrefix(log: readonly LogEntry[], leaderLog: readonly LogEntry[]): number {
-  const n = Math.min(log.length, leaderLog.length);
-  let i = 0;
-  while (i < n && log[i].leaderEpoch === leaderLog[i].leaderEpoch) i += 1;
+  if (log === leaderLog) return log.length;
+  let i = Math.min(log.length, leaderLog.length);
+  while (i > 0 && log[i - 1].leaderEpoch !== leaderLog[i - 1].leaderEpoch) i -= 1;
   return i;
 }
 

@@ -5,6 +5,7 @@ import type { AppendCallback, CoordinatorState, ReplyTo, World } from '../state.
 import { type StepContext, coordinatorOf } from '../draft.ts';
 import { leaderAppend } from '../cluster/replication.ts';
 import { reply } from './group.ts';
+import { noteAcknowledged } from '../ghost.ts';
 
 /**
  * Writes to the group's `__consumer_offsets` partition. A write appends to the leader's log at
@@ -48,5 +49,6 @@ export function acknowledgeFirstAppend(ctx: StepContext): AppendCallback {
   coordinator.pendingAppends = rest;
   coordinator.durable = first.records.reduce(replay, coordinator.durable);
   coordinator.committedOffset = first.endOffset;
+  noteAcknowledged(ctx, first.records);
   return first.callback;
 }

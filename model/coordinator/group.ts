@@ -1,6 +1,6 @@
 import type { JoinGroupProtocol, JoinGroupResponse, Response, SyncGroupResponse } from '../protocol.ts';
 import type { GroupRecord } from '../records.ts';
-import type { ReplyTo } from '../state.ts';
+import type { AssignmentBasis, ReplyTo } from '../state.ts';
 import type { AssignorName, ClassicGroupStatus, ErrorCode, TopicPartition } from '../types.ts';
 import { type DraftGroup, type DraftMember, type StepContext, coordinatorOf, isMutant, send } from '../draft.ts';
 
@@ -271,6 +271,7 @@ export function joinResponseFor(g: DraftGroup, memberId: string, leaderId = g.le
 export function groupMetadataRecord(
   g: DraftGroup,
   assignment: Readonly<Record<string, readonly TopicPartition[]>>,
+  basis: AssignmentBasis | null = g.assignmentBasis,
 ): GroupRecord {
   return {
     type: 'GroupMetadata',
@@ -290,6 +291,7 @@ export function groupMetadataRecord(
         subscription: m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? m.protocols[0].metadata,
         assignment: assignment[m.memberId] ?? [],
       })),
+      basis,
     },
   };
 }

@@ -5,6 +5,7 @@ import type { AppendCallback, Endpoint } from '../state.ts';
 import type { ErrorCode } from '../types.ts';
 import { type DraftGroup, type StepContext, isMutant, note } from '../draft.ts';
 import { recordsBelow } from '../cluster/replication.ts';
+import { noteAcknowledged } from '../ghost.ts';
 import { computeSubscribedTopics, newGroup, reply } from './group.ts';
 
 /**
@@ -94,6 +95,7 @@ function groupFromMetadata(ctx: StepContext, value: GroupMetadataValue): DraftGr
   }));
   g.staticMembers = Object.fromEntries(value.members.flatMap((m) => (m.groupInstanceId === null ? [] : [[m.groupInstanceId, m.memberId]])));
   g.subscribedTopics = computeSubscribedTopics(g);
+  g.assignmentBasis = value.basis ?? null;
   return g;
 }
 
@@ -121,7 +123,12 @@ export function unloadCoordinator(ctx: StepContext, reason: string): void {
     }
     if (m.awaitingSync !== null) reply(ctx, m.awaitingSync, { api: 'SyncGroup', errorCode: 'NOT_COORDINATOR', protocolName: null, assignment: [] });
   }
-  for (const append of c.pendingAppends) failCallback(ctx, append.callback);
+  for (const append of c.pendingAppends) {
+    // Committed (the high watermark covers it) but not yet completed: the write survives although
+    // the client hears NOT_COORDINATOR, and every later coordinator will load it.
+    if (append.endOffset <= ctx.w.offsetsPartition.highWatermark) noteAcknowledged(ctx, append.records);
+    failCallback(ctx, append.callback);
+  }
   note(ctx, c.broker, `unloads the group coordinator: ${reason}`);
   ctx.w.coordinator = null;
 }

@@ -1,8 +1,9 @@
 import type { SyncGroupRequest } from '../protocol.ts';
 import type { AssignmentBasis, ReplyTo } from '../state.ts';
 import type { ErrorCode, TopicPartition } from '../types.ts';
-import { type DraftGroup, type StepContext , coordinatorOf } from '../draft.ts';
+import { type DraftGroup, type StepContext, coordinatorOf, isMutant } from '../draft.ts';
 import { appendRecords } from './append.ts';
+import { noteDeliveredAssignment } from '../ghost.ts';
 import { completeSyncFuture, groupMetadataRecord, member, reply, syncError, transitionTo, validateMember } from './group.ts';
 
 /**
@@ -42,12 +43,13 @@ export function handleSyncGroup(ctx: StepContext, request: SyncGroupRequest, rep
       const assignment: Record<string, readonly TopicPartition[]> = {};
       for (const a of request.assignments) assignment[a.memberId] = a.assignment;
       for (const x of g.members) if (!(x.memberId in assignment)) assignment[x.memberId] = [];
-      appendRecords(ctx, [groupMetadataRecord(g, assignment)], {
-        kind: 'syncAssignment',
-        generationId: request.generationId,
-        assignment,
-        basis: request.basis ?? null,
-      });
+      const callback = { kind: 'syncAssignment' as const, generationId: request.generationId, assignment, basis: request.basis ?? null };
+      if (isMutant(ctx, 'sync-before-replication')) {
+        // Mutant: answer from the leader's append, without waiting for the high watermark.
+        appendRecords(ctx, [groupMetadataRecord(g, assignment, callback.basis)], { kind: 'none' });
+        return completeSyncAssignment(ctx, callback.generationId, assignment, callback.basis);
+      }
+      appendRecords(ctx, [groupMetadataRecord(g, assignment, callback.basis)], callback);
       return;
     }
     case 'Stable': {
@@ -105,5 +107,6 @@ export function completeSyncAssignment(
     }
   }
   g.assignmentBasis = basis;
+  noteDeliveredAssignment(ctx, g.generationId, g.members.map((m) => m.assignment));
   transitionTo(ctx, g, 'Stable');
 }

@@ -9,6 +9,7 @@ import {
   StableImpliesFullAssignment,
 } from './coordinator.ts';
 import { EventuallyStable } from './liveness.ts';
+import { GenerationAssignmentIsUnique, NoAckedCommitLostAfterFailover, ReplayEquivalence } from './durability.ts';
 
 export type { ActionProperty, Invariant, LivenessProperty, StateInvariant } from './types.ts';
 
@@ -22,7 +23,10 @@ export const INVARIANTS: readonly Invariant[] = [
   NoDoubleClientAssignment,
   NoZombieOwnership,
   NoStaleLeaderSnapshot,
+  NoAckedCommitLostAfterFailover,
+  ReplayEquivalence,
   GenerationNeverDecreases,
+  GenerationAssignmentIsUnique,
   FencedMemberGetsNoSuccess,
   NoRecordSkipped,
   OffsetsExpireOnlyWhenAllowed,

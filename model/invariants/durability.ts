@@ -1,0 +1,160 @@
+import type { ActionProperty, StateInvariant } from './types.ts';
+import { VALID, violated } from '../types.ts';
+import { liveGroup } from '../state.ts';
+import { type DurableGroupState, rebuild } from '../records.ts';
+import type { LogEntry } from '../state.ts';
+import { recordsBelow } from '../cluster/replication.ts';
+import { assignmentFingerprint, assignmentKey } from '../ghost.ts';
+
+/**
+ * Durability across coordinator failover (§4.4, §4.5, §5): what was acknowledged survives, and
+ * a coordinator's state is what its log says.
+ */
+
+export const NoAckedCommitLostAfterFailover: StateInvariant = {
+  name: 'NoAckedCommitLostAfterFailover',
+  kind: 'state',
+  view: 'coordinator',
+  promise: true,
+  doc:
+    'An offset commit acknowledged to a client is what OffsetFetch returns afterwards, until a later ' +
+    'acknowledged write replaces it (a newer commit, or the tombstone of an allowed expiry, a topic deletion ' +
+    'or a group deletion), whatever coordinators came and went. Commits are last-writer-wins: offsets may go ' +
+    'down. Judged whenever a loaded coordinator exists, against the history of every acknowledgement.',
+  ref: 'kafka-semantics.md §4.5, §5; CoordinatorRuntime (writes complete at the high watermark); KIP-101',
+  check(world) {
+    const c = world.coordinator;
+    if (c === null || c.loadingUntilMs !== null) return VALID;
+    const acked = world.ghost.acknowledgedOffsets;
+    const served = c.durable.offsets;
+    for (const partition of Object.keys(acked).sort()) {
+      if (served[partition]?.offset === acked[partition]) continue;
+      return violated(
+        `${partition}: ${c.broker} serves ${served[partition]?.offset ?? 'no offset'} but ${acked[partition]} was acknowledged`,
+        { partition, acknowledged: acked[partition], served: served[partition]?.offset ?? null, coordinator: c.broker, leaderEpoch: c.leaderEpoch },
+      );
+    }
+    for (const partition of Object.keys(served).sort()) {
+      if (partition in acked) continue;
+      return violated(`${partition}: ${c.broker} serves ${served[partition].offset}, a value whose removal was acknowledged or that was never acknowledged`, {
+        partition,
+        served: served[partition].offset,
+        coordinator: c.broker,
+        leaderEpoch: c.leaderEpoch,
+      });
+    }
+    return VALID;
+  },
+};
+
+export const ReplayEquivalence: StateInvariant = {
+  name: 'ReplayEquivalence',
+  kind: 'state',
+  view: 'coordinator',
+  promise: true,
+  doc:
+    "A loaded coordinator's state is what replaying its log gives: its committed offsets and group metadata " +
+    'equal the replay of its partition below the offset it has acknowledged (never above the high watermark), ' +
+    'and a Stable group with no write in flight is exactly its last GroupMetadata record (generation, ' +
+    'protocol, leader, members and their assignments). Checked at every step, so also right after each load.',
+  ref: "Kafka's new group coordinator: records + replay (GroupMetadataManager.replay, OffsetMetadataManager.replay); kafka-semantics.md §4.4",
+  check(world) {
+    const c = world.coordinator;
+    if (c === null || c.loadingUntilMs !== null) return VALID;
+    const log = world.brokers[c.broker].log;
+    const where = { coordinator: c.broker, leaderEpoch: c.leaderEpoch, committedOffset: c.committedOffset, highWatermark: world.offsetsPartition.highWatermark };
+    if (c.committedOffset > world.offsetsPartition.highWatermark || c.committedOffset > log.length) {
+      return violated(`${c.broker} treats ${c.committedOffset} records as committed, beyond the high watermark`, where);
+    }
+    const mismatch = replayMismatch(c.durable, log, c.committedOffset);
+    if (mismatch !== null) return violated(`${c.broker}'s ${mismatch.what} differ from the replay of its log`, { ...where, ...mismatch.witness });
+    const g = liveGroup(world);
+    if (g === null || g.status !== 'Stable' || c.pendingAppends.length > 0) return VALID;
+    const record = c.durable.groupMetadata;
+    const live = {
+      generation: g.generationId,
+      protocol: g.protocolName,
+      leader: g.leaderId,
+      members: g.members.map((m) => `${m.memberId}=[${m.assignment.join(',')}]`).sort(),
+    };
+    const stored =
+      record === null
+        ? null
+        : {
+            generation: record.generation,
+            protocol: record.protocol,
+            leader: record.leader,
+            members: record.members.map((m) => `${m.memberId}=[${m.assignment.join(',')}]`).sort(),
+          };
+    if (JSON.stringify(live) === JSON.stringify(stored)) return VALID;
+    return violated(`the Stable group differs from its last GroupMetadata record`, { ...where, live, stored });
+  },
+};
+
+export const GenerationAssignmentIsUnique: ActionProperty = {
+  name: 'GenerationAssignmentIsUnique',
+  kind: 'action',
+  view: 'coordinator',
+  promise: true,
+  doc:
+    'A join phase is never written (§4.4), so after a failover the new coordinator resumes from the last ' +
+    'persisted generation and may hand out a generation number again. That is harmless only if no member ' +
+    'ever acted on the lost generation: a generation number, once an assignment was delivered for it, is ' +
+    'never completed with a different assignment. Since SyncGroup is answered only after the assignment ' +
+    'is acknowledged, a delivered assignment is always loaded by the next coordinator.',
+  ref: 'kafka-semantics.md §4.4; GroupMetadataManager.completeClassicGroupSync (the response waits for the append)',
+  check(prev, _event, next) {
+    const g = liveGroup(next);
+    if (g === null || g.status !== 'Stable') return VALID;
+    const before = liveGroup(prev);
+    if (before !== null && before.status === 'Stable' && before.generationId === g.generationId) return VALID;
+    if (prev.coordinator?.leaderEpoch !== next.coordinator?.leaderEpoch) return VALID; // a load, not a sync
+    const key = assignmentKey(next.ghost.groupIncarnation, g.generationId);
+    const first = prev.ghost.deliveredAssignments[key];
+    if (first === undefined) return VALID;
+    const now = assignmentFingerprint(g.members.map((m) => m.assignment));
+    if (now === first) return VALID;
+    return violated(`generation ${g.generationId} was completed twice with different assignments`, {
+      generationId: g.generationId,
+      first,
+      second: now,
+      coordinator: next.coordinator?.broker ?? null,
+    });
+  },
+};
+
+/**
+ * World values are immutable, so a durable state already found equal to the replay of the same
+ * log (the same array) up to the same offset needs no second replay: this keeps the check
+ * O(1) on the many steps that write nothing.
+ */
+const REPLAY_CHECKED = new WeakMap<object, { readonly log: readonly unknown[]; readonly committedOffset: number }>();
+
+function replayMismatch(
+  durable: DurableGroupState,
+  log: readonly LogEntry[],
+  committedOffset: number,
+): { what: string; witness: Record<string, unknown> } | null {
+  const seen = REPLAY_CHECKED.get(durable);
+  if (seen !== undefined && seen.log === log && seen.committedOffset === committedOffset) return null;
+  const replayed = rebuild(recordsBelow(log, committedOffset));
+  if (JSON.stringify(sortedKeys(replayed.offsets)) !== JSON.stringify(sortedKeys(durable.offsets))) {
+    return { what: 'committed offsets', witness: { offsets: offsetsOf(durable.offsets), replayed: offsetsOf(replayed.offsets) } };
+  }
+  if (JSON.stringify(replayed.groupMetadata) !== JSON.stringify(durable.groupMetadata)) {
+    return {
+      what: 'group metadata',
+      witness: { generation: durable.groupMetadata?.generation ?? null, replayedGeneration: replayed.groupMetadata?.generation ?? null },
+    };
+  }
+  REPLAY_CHECKED.set(durable, { log, committedOffset });
+  return null;
+}
+
+function sortedKeys<T>(record: Readonly<Record<string, T>>): Record<string, T> {
+  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k]]));
+}
+
+function offsetsOf(record: Readonly<Record<string, { readonly offset: number }>>): Record<string, number> {
+  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k].offset]));
+}
