@@ -40,6 +40,26 @@ export function markHandled(ctx: StepContext, partition: TopicPartition, from: n
   ctx.w.ghost.handled = { ...handled, [partition]: addInterval(handled[partition] ?? [], from, to) };
 }
 
+/** The part of [from, to) already covered by the intervals, if any: its first overlapping stretch. */
+export function firstOverlap(intervals: Intervals, from: number, to: number): readonly [number, number] | null {
+  for (const [a, b] of intervals) {
+    const lo = Math.max(a, from);
+    const hi = Math.min(b, to);
+    if (lo < hi) return [lo, hi];
+  }
+  return null;
+}
+
+/** A consumer processed [from, to) of a partition: remember the first time records were processed again. */
+export function markProcessed(ctx: StepContext, consumer: string, partition: TopicPartition, from: number, to: number): void {
+  const ghost = ctx.w.ghost;
+  if (ghost.firstReprocessing === null) {
+    const again = firstOverlap(ghost.handled[partition] ?? [], from, to);
+    if (again !== null) ghost.firstReprocessing = { consumer, partition, from: again[0], to: again[1], atMs: ctx.w.nowMs };
+  }
+  markHandled(ctx, partition, from, to);
+}
+
 /** Acknowledged records change the committed offsets every later coordinator must serve. */
 export function noteAcknowledged(ctx: StepContext, records: readonly GroupRecord[]): void {
   let offsets: Record<TopicPartition, number> | null = null;

@@ -348,6 +348,17 @@ export interface Ghost {
    * partition lists, sorted): a generation number handed out twice must not carry two assignments.
    */
   readonly deliveredAssignments: Readonly<Record<string, string>>;
+  /**
+   * The first time a consumer processed records that had been processed before (at-least-once
+   * delivery: a new owner resumes from a commit that lagged processing); null until then.
+   */
+  readonly firstReprocessing: {
+    readonly consumer: string;
+    readonly partition: TopicPartition;
+    readonly from: number;
+    readonly to: number;
+    readonly atMs: number;
+  } | null;
   /** Perturbation events applied so far (crashes, stalls, drops, ...). */
   readonly perturbations: number;
   /** Model steps taken. */

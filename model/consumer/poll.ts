@@ -1,7 +1,7 @@
 import type { ProcessedBatch } from '../state.ts';
 import { parseTp, type TopicPartition } from '../types.ts';
 import { type DraftConsumer, type StepContext, isMutant, note } from '../draft.ts';
-import { markHandled } from '../ghost.ts';
+import { markHandled, markProcessed } from '../ghost.ts';
 import { backOff, pollNow } from './membership.ts';
 import { sendFindCoordinator, sendJoinGroup, sendOffsetCommit, sendOffsetFetch } from './requests.ts';
 
@@ -194,7 +194,7 @@ export function finishProcessing(ctx: StepContext, c: DraftConsumer): void {
     offsets[b.partition] = b.toOffset;
   }
   note(ctx, c.id, `processed ${c.batch.map((b) => `${b.partition}[${b.fromOffset},${b.toOffset})`).join(' ')}`);
-  for (const b of c.batch) markHandled(ctx, b.partition, b.fromOffset, b.toOffset);
+  for (const b of c.batch) markProcessed(ctx, c.id, b.partition, b.fromOffset, b.toOffset);
   c.positions = positions;
   c.batch = [];
   if (isMutant(ctx, 'commit-before-processing') || c.commitMode === 'auto') return pollNow(ctx, c);

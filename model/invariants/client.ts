@@ -130,3 +130,21 @@ export const NoStaleLeaderSnapshot: StateInvariant = {
     });
   },
 };
+
+export const NoRecordProcessedTwice: StateInvariant = {
+  name: 'NoRecordProcessedTwice',
+  kind: 'state',
+  view: 'client',
+  promise: false,
+  doc:
+    'Anomaly detector, NOT a Kafka promise: no record is processed twice. Consumer groups deliver at least ' +
+    'once: a partition\'s new owner resumes from the last committed offset, so whatever its previous owner ' +
+    'processed after that commit (a commit that lags processing: auto-commit, commitAsync, a crash between ' +
+    'processing and commitSync) is processed again. Exactly-once needs transactions (KIP-98, KIP-447).',
+  ref: 'kafka-semantics.md §4; KafkaConsumer javadoc "Offsets and Consumer Position"; KIP-447',
+  check(world) {
+    const again = world.ghost.firstReprocessing;
+    if (again === null) return VALID;
+    return violated(`${again.consumer} processed ${again.partition} [${again.from}, ${again.to}) again`, { ...again });
+  },
+};

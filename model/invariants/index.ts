@@ -1,6 +1,6 @@
 import type { ActionProperty, Invariant, LivenessProperty, StateInvariant } from './types.ts';
 import { FencedMemberGetsNoSuccess, GenerationNeverDecreases, NoRecordSkipped, OffsetsExpireOnlyWhenAllowed } from './actions.ts';
-import { NoDoubleClientAssignment, NoStaleLeaderSnapshot, NoZombieOwnership } from './client.ts';
+import { NoDoubleClientAssignment, NoRecordProcessedTwice, NoStaleLeaderSnapshot, NoZombieOwnership } from './client.ts';
 import {
   AssignedOnlyToSubscribers,
   InstanceIdMapsToOneMember,
@@ -23,6 +23,7 @@ export const INVARIANTS: readonly Invariant[] = [
   NoDoubleClientAssignment,
   NoZombieOwnership,
   NoStaleLeaderSnapshot,
+  NoRecordProcessedTwice,
   NoAckedCommitLostAfterFailover,
   ReplayEquivalence,
   GenerationNeverDecreases,
