@@ -91,6 +91,7 @@ function drawBatch(rng: Rng, batch: number, mutant: string | null): SoakBatchPla
   const groupMaxSize = integer(rng, 2, 8);
   const groupInitialRebalanceDelayMs = integer(rng, 0, 5000);
   const joinGroupVersion = oneOf(rng, SOAK_JOIN_GROUP_VERSIONS);
+  const autoOffsetReset = oneOf(rng, SOAK_AUTO_OFFSET_RESETS);
   const mixedPollIntervals = rng() < 0.2;
   const fcSeed = rng.int32();
   const maxEvents = integer(rng, 20, 100);
@@ -112,11 +113,15 @@ function drawBatch(rng: Rng, batch: number, mutant: string | null): SoakBatchPla
       requestTimeoutMs,
       maxPollRecords,
       joinGroupVersion,
+      autoOffsetReset,
     },
   });
   const skippedInvariants = joinGroupVersion < 9 ? [...SKIPPED_BELOW_KIP_814] : [];
   return { batch, config, fcSeed, maxEvents, skippedInvariants };
 }
+
+/** auto.offset.reset values a batch may use; earliest is the common case. */
+const SOAK_AUTO_OFFSET_RESETS = ['earliest', 'earliest', 'latest', 'none'] as const;
 
 /** The batches of the soak with this seed, one per call, in order. */
 export function soakBatchPlanner(seed: number, mutant: string | null = null): () => SoakBatchPlan {
@@ -146,6 +151,7 @@ export function soakBatchSummary(plan: SoakBatchPlan): string {
     `rf=${config.cluster.offsetsReplicationFactor}`,
     `fetch=${config.cluster.replicaFetchLatencyMs}ms`,
     `session=${client.sessionTimeoutMs}`,
+    `auto.offset.reset=${client.autoOffsetReset}`,
     `heartbeat=${client.heartbeatIntervalMs}`,
     `max.poll.interval=${client.maxPollIntervalMs}`,
     `processing=${client.processingTimeMs}`,

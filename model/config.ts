@@ -95,8 +95,11 @@ export interface ClientConfig {
   readonly commitMode: CommitMode;
   /** auto.commit.interval.ms. Kafka default 5000 (scaled). */
   readonly autoCommitIntervalMs: number;
-  /** auto.offset.reset when no committed offset exists. */
-  readonly autoOffsetReset: 'earliest' | 'latest';
+  /**
+   * auto.offset.reset when no committed offset exists or the position is out of range: earliest,
+   * latest, or none (poll() throws NoOffsetForPartitionException / OffsetOutOfRangeException).
+   */
+  readonly autoOffsetReset: 'earliest' | 'latest' | 'none';
   /** partition.assignment.strategy, in preference order. */
   readonly assignors: readonly AssignorName[];
   /** JoinGroup request version; v4+ requires a known member id (KIP-394), v5+ carries groupInstanceId. */

@@ -60,7 +60,10 @@ export function markProcessed(ctx: StepContext, consumer: string, partition: Top
   markHandled(ctx, partition, from, to);
 }
 
-/** Acknowledged records change the committed offsets every later coordinator must serve. */
+/**
+ * Acknowledged (or otherwise committed) records change the committed offsets every later
+ * coordinator must serve.
+ */
 export function noteAcknowledged(ctx: StepContext, records: readonly GroupRecord[]): void {
   let offsets: Record<TopicPartition, number> | null = null;
   for (const r of records) {

@@ -227,6 +227,9 @@ export interface CoordinatorState {
 /** AbstractCoordinator.MemberState. */
 export type MemberState = 'UNJOINED' | 'PREPARING_REBALANCE' | 'COMPLETING_REBALANCE' | 'STABLE';
 
+/** Why poll() failed: a fatal error code, or a client-side exception of auto.offset.reset=none. */
+export type ClientFailure = ErrorCode | 'NoOffsetForPartitionException' | 'OffsetOutOfRangeException';
+
 /** Whether the consumer process is alive. `failed`: poll() raised a fatal error (e.g. FENCED_INSTANCE_ID). */
 export type ProcessStatus = 'running' | 'crashed' | 'closed' | 'failed';
 
@@ -265,7 +268,7 @@ export interface ConsumerState {
   readonly clientId: string;
   readonly groupInstanceId: string | null;
   readonly process: ProcessStatus;
-  readonly failure: ErrorCode | null;
+  readonly failure: ClientFailure | null;
   readonly sessionTimeoutMs: number;
   readonly rebalanceTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
@@ -339,7 +342,8 @@ export interface Ghost {
   readonly handled: Readonly<Record<TopicPartition, readonly (readonly [number, number])[]>>;
   /**
    * The committed offsets as every acknowledged write left them, whichever coordinator
-   * acknowledged it: acknowledged commits, and the tombstones of expiry, topic and group deletion.
+   * acknowledged it: acknowledged commits, and the tombstones of expiry, topic and group deletion;
+   * plus writes of an unloaded coordinator that became committed without being acknowledged.
    * A new coordinator must load exactly this (NoAckedCommitLostAfterFailover).
    */
   readonly acknowledgedOffsets: Readonly<Record<TopicPartition, number>>;

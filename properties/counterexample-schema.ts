@@ -60,7 +60,7 @@ const clientConfigSchema = z.strictObject({
   processingTimeMs: nonNegativeInt,
   commitMode: z.enum(['sync', 'async', 'auto']),
   autoCommitIntervalMs: positiveInt,
-  autoOffsetReset: z.enum(['earliest', 'latest']),
+  autoOffsetReset: z.enum(['earliest', 'latest', 'none']),
   assignors: z.array(assignorName).min(1).readonly(),
   joinGroupVersion: nonNegativeInt,
 });

@@ -1,6 +1,7 @@
 import type { GroupRecord } from '../records.ts';
 import type { BrokerState, Endpoint, LogEntry, OffsetsPartitionState, World } from '../state.ts';
 import type { StepContext } from '../draft.ts';
+import { noteAcknowledged } from '../ghost.ts';
 
 /**
  * Replication of the group's `__consumer_offsets` partition (§4.5): the leader appends, followers
@@ -107,7 +108,13 @@ export function advanceHighWatermark(ctx: StepContext): void {
   const log = ctx.w.brokers[p.leader].log;
   const held = p.isr.map((b) => (b === p.leader ? log.length : matchingPrefix(ctx.w.brokers[b].log, log)));
   const hwm = Math.min(...held);
-  if (hwm > p.highWatermark) ctx.w.offsetsPartition = { ...p, highWatermark: hwm };
+  if (hwm <= p.highWatermark) return;
+  ctx.w.offsetsPartition = { ...p, highWatermark: hwm };
+  // A loaded coordinator completes everything above its committed offset itself (its pending
+  // writes, and the tail it loaded). Records committed while no coordinator is loaded were
+  // written by an earlier one and are now durable: every later coordinator will serve them.
+  const c = ctx.w.coordinator;
+  if (c === null || c.loadingUntilMs !== null) noteAcknowledged(ctx, recordsBelow(log, hwm).slice(p.highWatermark));
 }
 
 export function setIsr(ctx: StepContext, isr: readonly Endpoint[], reason: string): void {

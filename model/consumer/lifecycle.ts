@@ -1,9 +1,9 @@
 import type { HistoryEvent } from '../events.ts';
-import type { ConsumerState } from '../state.ts';
-import type { ErrorCode } from '../types.ts';
+import type { ClientFailure, ConsumerState } from '../state.ts';
 import type { DraftConsumer, StepContext } from '../draft.ts';
 import { channelKey, note } from '../draft.ts';
-import { sendLeaveGroup } from './requests.ts';
+import { sendLeaveGroup, sendOffsetCommit } from './requests.ts';
+import { consumedOffsets } from './poll.ts';
 
 /**
  * Consumer processes starting, closing, crashing, restarting and failing. A process that is not
@@ -85,7 +85,7 @@ export function restartConsumer(ctx: StepContext, c: DraftConsumer): void {
 }
 
 /** Stop everything a process does: its timers, its requests, its connections. */
-function stopProcess(ctx: StepContext, c: DraftConsumer, process: DraftConsumer['process'], failure: ErrorCode | null): void {
+function stopProcess(ctx: StepContext, c: DraftConsumer, process: DraftConsumer['process'], failure: ClientFailure | null): void {
   c.process = process;
   c.failure = failure;
   c.inFlight = [];
@@ -114,12 +114,18 @@ export function dropConnection(ctx: StepContext, c: DraftConsumer): void {
   c.connection += 1;
 }
 
-/** KafkaConsumer.close(): a dynamic member leaves the group; a static member never sends LeaveGroup (KIP-345). */
+/**
+ * KafkaConsumer.close(): with enable.auto.commit the consumer first commits what it consumed
+ * (ConsumerCoordinator.close -> maybeAutoCommitOffsetsSync); a dynamic member then leaves the
+ * group; a static member never sends LeaveGroup (KIP-345).
+ */
 export function closeConsumer(ctx: StepContext, c: DraftConsumer): void {
   const leaves = c.groupInstanceId === null && c.memberId !== '' && c.coordinatorKnown && c.memberState !== 'UNJOINED';
+  const finalCommit = c.commitMode === 'auto' && c.coordinatorKnown && c.memberState === 'STABLE' ? consumedOffsets(c) : {};
   const memberId = c.memberId;
   stopProcess(ctx, c, 'closed', null);
-  // The LeaveGroup is written to the socket before it closes; its response will find nobody.
+  // Both are written to the socket before it closes, in this order; their responses find nobody.
+  if (Object.keys(finalCommit).length > 0) sendOffsetCommit(ctx, c, finalCommit, false);
   if (leaves) sendLeaveGroup(ctx, c, memberId);
 }
 
@@ -128,7 +134,7 @@ export function crashConsumer(ctx: StepContext, c: DraftConsumer): void {
 }
 
 /** poll() raised a fatal error (FencedInstanceIdException, GroupMaxSizeReachedException, ...): the application dies. */
-export function failConsumer(ctx: StepContext, c: DraftConsumer, error: ErrorCode): void {
+export function failConsumer(ctx: StepContext, c: DraftConsumer, error: ClientFailure): void {
   note(ctx, c.id, `fatal ${error}: the application stops`);
   stopProcess(ctx, c, 'failed', error);
 }

@@ -3,6 +3,7 @@ import { parseTp, type TopicPartition } from '../types.ts';
 import { type DraftConsumer, type StepContext, isMutant, note } from '../draft.ts';
 import { markHandled, markProcessed } from '../ghost.ts';
 import { backOff, pollNow } from './membership.ts';
+import { failConsumer } from './lifecycle.ts';
 import { sendFindCoordinator, sendJoinGroup, sendOffsetCommit, sendOffsetFetch } from './requests.ts';
 
 /**
@@ -70,6 +71,10 @@ export function poll(ctx: StepContext, c: DraftConsumer): void {
     return;
   }
   // 5.
+  if (ctx.config.client.autoOffsetReset === 'none') {
+    const outOfRange = c.assignment.find((p) => c.positions[p] > (logEndOffset(ctx, p) ?? Infinity));
+    if (outOfRange !== undefined) return failConsumer(ctx, c, 'OffsetOutOfRangeException');
+  }
   const batch = nextBatch(ctx, c);
   if (batch.length === 0) {
     c.main = 'idle';
@@ -86,7 +91,7 @@ export function poll(ctx: StepContext, c: DraftConsumer): void {
 }
 
 /** The positions of the owned partitions: everything earlier polls returned, and so processed. */
-function consumedOffsets(c: DraftConsumer): Record<TopicPartition, number> {
+export function consumedOffsets(c: DraftConsumer): Record<TopicPartition, number> {
   return Object.fromEntries(c.assignment.filter((p) => p in c.positions).map((p) => [p, c.positions[p]]));
 }
 
@@ -167,9 +172,12 @@ function resetOutOfRange(ctx: StepContext, c: DraftConsumer, partition: TopicPar
   c.positions = { ...c.positions, [partition]: to };
 }
 
-/** auto.offset.reset: earliest starts at 0; latest at the log end, skipping what is there on purpose. */
+/**
+ * auto.offset.reset: earliest starts at 0; latest at the log end, skipping what is there on
+ * purpose. (With none there is no reset: the callers fail the application instead.)
+ */
 export function resetPosition(ctx: StepContext, partition: TopicPartition, end: number): number {
-  if (ctx.config.client.autoOffsetReset === 'earliest') return 0;
+  if (ctx.config.client.autoOffsetReset !== 'latest') return 0;
   markHandled(ctx, partition, 0, end);
   return end;
 }

@@ -254,6 +254,10 @@ function onOffsetFetch(ctx: StepContext, c: DraftConsumer, response: OffsetFetch
     if (isCoordinatorError(response.errorCode)) markCoordinatorUnknown(ctx, c, `OffsetFetch: ${response.errorCode}`);
     return backOff(ctx, c);
   }
+  if (ctx.config.client.autoOffsetReset === 'none' && response.offsets.some((o) => o.committedOffset < 0 && c.assignment.includes(o.partition))) {
+    // KafkaConsumer.poll() throws NoOffsetForPartitionException: the application stops.
+    return failConsumer(ctx, c, 'NoOffsetForPartitionException');
+  }
   const positions = { ...c.positions };
   for (const { partition, committedOffset } of response.offsets) {
     if (!c.assignment.includes(partition)) continue;
