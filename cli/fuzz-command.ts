@@ -6,6 +6,7 @@ import { DEFAULT_RUNS, scopedConfig } from './options.ts';
 import { progressReporter } from './progress.ts';
 import { loadRegistries, type Registries } from './registries.ts';
 import {
+  failoversPerThousandSteps,
   fuzzCommandLine,
   fuzzRunId,
   stepsPerSecond,
@@ -27,6 +28,9 @@ export interface FuzzCommandOptions {
   readonly partitions?: number;
   readonly maxEvents?: number;
   readonly mixedPollIntervals?: boolean;
+  readonly brokers?: number;
+  readonly replicationFactor?: number;
+  readonly uncleanLeaderElection?: boolean;
   readonly swarm: boolean;
   readonly invariant?: readonly string[];
   readonly outDir: string;
@@ -43,11 +47,18 @@ export async function fuzzCommand(options: FuzzCommandOptions, io: Io): Promise<
   const registries = await loadRegistries();
   const mutant = resolveMutant(options.mutant, registries);
   const invariants = resolveInvariants(options.invariant, registries);
+  const brokers = options.brokers ?? 3;
+  if (options.replicationFactor !== undefined && options.replicationFactor > brokers) {
+    throw new UsageError(`--replication-factor ${options.replicationFactor} needs at least as many brokers (--brokers is ${brokers})`, 'fuzz');
+  }
   const config = scopedConfig({
     consumers: options.consumers,
     topics: options.topics,
     partitions: options.partitions,
     mixedPollIntervals: options.mixedPollIntervals ?? false,
+    brokers: options.brokers,
+    replicationFactor: options.replicationFactor,
+    uncleanLeaderElection: options.uncleanLeaderElection,
     mutant: mutant?.name ?? null,
   });
   const knobs = knobsOf(options, config, invariants);
@@ -96,6 +107,7 @@ export async function fuzzCommand(options: FuzzCommandOptions, io: Io): Promise<
     stepsPerSecond: stepsPerSecond(outcome.steps, outcome.elapsedMs),
     checks: outcome.checks,
     eventCounts: outcome.eventCounts,
+    failovers: outcome.failovers,
     convergenceMs: outcome.convergenceMs,
     verdict: failure === null ? 'pass' : violation === null ? 'failure without violation' : 'violation',
     violation,
@@ -139,6 +151,9 @@ function knobsOf(options: FuzzCommandOptions, config: ModelConfig, invariants: r
     partitions: config.initialTopics,
     maxEvents: options.maxEvents ?? DEFAULT_MAX_EVENTS,
     mixedPollIntervals: config.mixedPollIntervals,
+    brokers: config.cluster.brokers,
+    replicationFactor: config.cluster.offsetsReplicationFactor,
+    uncleanLeaderElection: config.cluster.uncleanLeaderElectionEnable,
     swarm: options.swarm,
     invariants,
   };
@@ -147,7 +162,8 @@ function knobsOf(options: FuzzCommandOptions, config: ModelConfig, invariants: r
 function summary(report: FuzzReport, outcome: FuzzOutcome, reportPath: string, quiet: boolean): string {
   const n = (value: number): string => value.toLocaleString('en-US');
   const seconds = (outcome.elapsedMs / 1000).toFixed(1);
-  const totals = `${n(outcome.runs)} runs, ${n(outcome.steps)} steps in ${seconds}s (${n(report.stepsPerSecond)} steps/s)`;
+  const failovers = `${n(outcome.failovers)} coordinator failovers (${failoversPerThousandSteps(outcome.failovers, outcome.steps)} per 1,000 steps)`;
+  const totals = `${n(outcome.runs)} runs, ${n(outcome.steps)} steps in ${seconds}s (${n(report.stepsPerSecond)} steps/s), ${failovers}`;
   const violation = report.violation;
   if (report.verdict === 'pass') {
     return quiet ? `all invariants held: ${totals}\n` : `all invariants held: ${totals}\nreport: ${reportPath}\n`;

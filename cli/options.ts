@@ -16,6 +16,8 @@ export const parseConsumers = integerParser('consumers', 1, 32);
 export const parseTopics = integerParser('topics', 1, 16);
 export const parsePartitions = integerParser('partitions', 1, 64);
 export const parseMaxEvents = integerParser('max events', 1, 10_000);
+export const parseBrokers = integerParser('brokers', 1, 9);
+export const parseReplicationFactor = integerParser('replication factor', 1, 9);
 
 export const DEFAULT_RUNS = 1000;
 
@@ -24,6 +26,9 @@ export interface Scope {
   readonly topics?: number;
   readonly partitions?: number;
   readonly mixedPollIntervals?: boolean;
+  readonly brokers?: number;
+  readonly replicationFactor?: number;
+  readonly uncleanLeaderElection?: boolean;
   readonly mutant: string | null;
 }
 
@@ -44,6 +49,12 @@ export function scopedConfig(scope: Scope, base: ModelConfig = makeConfig()): Mo
     maxConsumers: scope.consumers ?? base.maxConsumers,
     mixedPollIntervals: scope.mixedPollIntervals ?? base.mixedPollIntervals,
     mutant: scope.mutant,
+    cluster: {
+      ...base.cluster,
+      brokers: scope.brokers ?? base.cluster.brokers,
+      offsetsReplicationFactor: scope.replicationFactor ?? Math.min(base.cluster.offsetsReplicationFactor, scope.brokers ?? base.cluster.brokers),
+      uncleanLeaderElectionEnable: scope.uncleanLeaderElection ?? base.cluster.uncleanLeaderElectionEnable,
+    },
     ...(topicsChanged ? { initialTopics, topicNamePool: names } : {}),
   });
 }

@@ -7,6 +7,8 @@ import {
   DEFAULT_RUNS,
   parseConsumers,
   parseMaxEvents,
+  parseBrokers,
+  parseReplicationFactor,
   parsePartitions,
   parseRuns,
   parseSeconds,
@@ -69,6 +71,9 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     // The default lives in the fuzz driver (not imported here, to keep --help fast); cli.test.ts checks it.
     .option('--max-events <n>', 'longest generated history, in events (default 60)', parseMaxEvents)
     .option('--mixed-poll-intervals', 'let consumers differ in max.poll.interval.ms (finds the JoinGroup-timeout livelock; see README Findings)')
+    .option('--brokers <n>', 'brokers b0, b1, ... (default 3)', parseBrokers)
+    .option('--replication-factor <n>', "replicas of the group's __consumer_offsets partition (default 3, at most --brokers)", parseReplicationFactor)
+    .option('--unclean-leader-election', 'let a replica outside the ISR become leader (outside Kafka\'s promises; see the known anomalies)')
     .option('--no-swarm', 'use the same event weights in every run (no swarm testing)')
     .option('--invariant <name...>', 'check only these invariants (default: every promise; see: groupspec invariants)')
     .option('--out-dir <dir>', 'where counterexamples are saved', 'counterexamples')

@@ -12,6 +12,9 @@ const knobs: FuzzKnobs = {
   partitions: { t0: 2, t1: 1 },
   maxEvents: 40,
   mixedPollIntervals: false,
+  brokers: 3,
+  replicationFactor: 3,
+  uncleanLeaderElection: false,
   swarm: false,
   invariants: ['NoDoublePartitionOwnership'],
 };
@@ -43,6 +46,7 @@ describe('fuzz reports', () => {
       stepsPerSecond: 6912,
       checks: { NoDoublePartitionOwnership: 3468 },
       eventCounts: { StartConsumer: 20, AdvanceTime: 30 },
+      failovers: 3,
       convergenceMs: { max: 24_000, median: 6000, runs: 11 },
       verdict: 'violation',
       violation: { invariant: 'NoDoublePartitionOwnership', kind: 'safety', step: 34, eventIndex: -1, message: 't0-0 twice', witness: {} },

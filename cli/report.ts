@@ -23,6 +23,9 @@ export interface FuzzKnobs {
   readonly partitions: Readonly<Record<string, number>>;
   readonly maxEvents: number;
   readonly mixedPollIntervals: boolean;
+  readonly brokers: number;
+  readonly replicationFactor: number;
+  readonly uncleanLeaderElection: boolean;
   readonly swarm: boolean;
   /** null: the default set (every promise). */
   readonly invariants: readonly string[] | null;
@@ -45,6 +48,7 @@ export interface FuzzReport {
   readonly stepsPerSecond: number;
   readonly checks: Readonly<Record<string, number>>;
   readonly eventCounts: Readonly<Record<string, number>>;
+  readonly failovers: number;
   readonly convergenceMs: FuzzOutcome['convergenceMs'];
   readonly verdict: 'pass' | 'violation' | 'failure without violation';
   readonly violation: Violation | null;
@@ -84,6 +88,9 @@ export function fuzzCommandLine(knobs: FuzzKnobs): string {
   parts.push(`--topics ${knobs.topics}`);
   if (counts.length > 0 && counts.every((count) => count === counts[0])) parts.push(`--partitions ${counts[0]}`);
   if (knobs.mixedPollIntervals) parts.push('--mixed-poll-intervals');
+  if (knobs.brokers !== 3) parts.push(`--brokers ${knobs.brokers}`);
+  if (knobs.replicationFactor !== Math.min(3, knobs.brokers)) parts.push(`--replication-factor ${knobs.replicationFactor}`);
+  if (knobs.uncleanLeaderElection) parts.push('--unclean-leader-election');
   if (!knobs.swarm) parts.push('--no-swarm');
   if (knobs.invariants !== null) parts.push(`--invariant ${knobs.invariants.join(' ')}`);
   return parts.join(' ');
@@ -124,6 +131,9 @@ export function renderFuzzReportMarkdown(report: FuzzReport): string {
       .join(',')}`,
     `max_events=${knobs.maxEvents}`,
     `mixed_poll_intervals=${knobs.mixedPollIntervals}`,
+    `brokers=${knobs.brokers}`,
+    `replication_factor=${knobs.replicationFactor}`,
+    `unclean_leader_election=${knobs.uncleanLeaderElection}`,
     `swarm=${knobs.swarm}`,
     `invariants=${knobs.invariants === null ? 'default' : knobs.invariants.join(',')}`,
     '',
@@ -138,6 +148,7 @@ export function renderFuzzReportMarkdown(report: FuzzReport): string {
     `| model steps | ${number(report.steps)} |`,
     `| wall time | ${(report.elapsedMs / 1000).toFixed(2)} s |`,
     `| steps/s | ${number(report.stepsPerSecond)} |`,
+    `| coordinator failovers | ${number(report.failovers)} (${failoversPerThousandSteps(report.failovers, report.steps)} per 1,000 steps) |`,
     '',
     '## Checks per invariant',
     '',
@@ -156,6 +167,10 @@ export function renderFuzzReportMarkdown(report: FuzzReport): string {
     ...counterexampleSection(report),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+export function failoversPerThousandSteps(failovers: number, steps: number): string {
+  return steps === 0 ? '0' : ((1000 * failovers) / steps).toFixed(2);
 }
 
 function convergenceLine(convergence: FuzzReport['convergenceMs'], config: ModelConfig): string {

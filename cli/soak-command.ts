@@ -72,6 +72,7 @@ export async function soakCommand(options: SoakCommandOptions, io: Io): Promise<
   const eventCounts: Record<string, number> = {};
   let totalRuns = 0;
   let totalSteps = 0;
+  let totalFailovers = 0;
   let stoppedBy: SoakReport['stoppedBy'] = 'batches';
   let failed: FailedBatch | null = null;
 
@@ -102,6 +103,7 @@ export async function soakCommand(options: SoakCommandOptions, io: Io): Promise<
     });
     totalRuns += outcome.runs;
     totalSteps += outcome.steps;
+    totalFailovers += outcome.failovers;
     for (const [name, n] of Object.entries(outcome.checks)) checks[name] = (checks[name] ?? 0) + n;
     for (const [type, n] of Object.entries(outcome.eventCounts)) eventCounts[type] = (eventCounts[type] ?? 0) + n;
 
@@ -163,6 +165,7 @@ export async function soakCommand(options: SoakCommandOptions, io: Io): Promise<
       stepsPerSecond: stepsPerSecond(totalSteps, elapsedMs),
       checks,
       eventCounts,
+      failovers: totalFailovers,
     },
     batches,
     failedBatch: failed?.plan.batch ?? null,

@@ -1,6 +1,6 @@
 import type { ModelConfig } from '../model/config.ts';
 import type { Violation } from '../model/run.ts';
-import { number, runIdOf, writeReportFiles, type SavedCounterexampleFiles } from './report.ts';
+import { failoversPerThousandSteps, number, runIdOf, writeReportFiles, type SavedCounterexampleFiles } from './report.ts';
 
 /**
  * Soak reports, `reports/soak-seed<seed>-<mutant or model>-<hash>.json` and `.md`. As for fuzz
@@ -49,6 +49,7 @@ export interface SoakTotals {
   readonly stepsPerSecond: number;
   readonly checks: Readonly<Record<string, number>>;
   readonly eventCounts: Readonly<Record<string, number>>;
+  readonly failovers: number;
 }
 
 export interface SoakReport {
@@ -118,6 +119,7 @@ export function renderSoakReportMarkdown(report: SoakReport): string {
     `| model steps | ${number(totals.steps)} |`,
     `| wall time | ${(totals.elapsedMs / 1000).toFixed(2)} s |`,
     `| steps/s | ${number(totals.stepsPerSecond)} |`,
+    `| coordinator failovers | ${number(totals.failovers)} (${failoversPerThousandSteps(totals.failovers, totals.steps)} per 1,000 steps) |`,
     '',
     '## Batches',
     '',

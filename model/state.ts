@@ -363,6 +363,8 @@ export interface Ghost {
     readonly to: number;
     readonly atMs: number;
   } | null;
+  /** Coordinator failovers: how many times a coordinator started loading on a new leader. */
+  readonly failovers: number;
   /** Perturbation events applied so far (crashes, stalls, drops, ...). */
   readonly perturbations: number;
   /** Model steps taken. */

@@ -54,7 +54,7 @@ export function initialWorld(config: ModelConfig): World {
     consumers: {},
     channels: {},
     slowLinks: {},
-    ghost: { groupIncarnation: 0, handled: {}, acknowledgedOffsets: {}, deliveredAssignments: {}, firstReprocessing: null, perturbations: 0, steps: 0 },
+    ghost: { groupIncarnation: 0, handled: {}, acknowledgedOffsets: {}, deliveredAssignments: {}, firstReprocessing: null, failovers: 0, perturbations: 0, steps: 0 },
   };
 }
 

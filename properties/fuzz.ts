@@ -52,6 +52,8 @@ export interface FuzzOutcome {
   readonly elapsedMs: number;
   readonly checks: Readonly<Record<string, number>>;
   readonly eventCounts: Readonly<Record<string, number>>;
+  /** Coordinator failovers (a new leader's coordinator started loading), over the counted runs. */
+  readonly failovers: number;
   /** Simulated time to converge after quiescence, over runs that checked liveness. */
   readonly convergenceMs: { readonly max: number; readonly median: number; readonly runs: number } | null;
   readonly failure: FuzzFailure | null;
@@ -66,6 +68,7 @@ export function fuzz(options: FuzzOptions): FuzzOutcome {
   const convergence: number[] = [];
   let runs = 0;
   let steps = 0;
+  let failovers = 0;
   let shrinking = false;
   let lastProgress = started;
   const progressEvery = options.progressEveryMs ?? 1000;
@@ -80,6 +83,7 @@ export function fuzz(options: FuzzOptions): FuzzOutcome {
       for (const [name, n] of Object.entries(result.checks)) checks[name] = (checks[name] ?? 0) + n;
       for (const [type, n] of Object.entries(result.eventCounts)) eventCounts[type] = (eventCounts[type] ?? 0) + n;
       if (result.convergenceMs !== null) convergence.push(result.convergenceMs);
+      failovers += result.finalWorld.ghost.failovers;
     }
     if (options.onProgress !== undefined && Date.now() - lastProgress >= progressEvery) {
       lastProgress = Date.now();
@@ -121,6 +125,7 @@ export function fuzz(options: FuzzOptions): FuzzOutcome {
     elapsedMs: Date.now() - started,
     checks,
     eventCounts,
+    failovers,
     convergenceMs:
       convergence.length === 0
         ? null

@@ -27,6 +27,7 @@ export function startLoading(ctx: StepContext, broker: Endpoint, leaderEpoch: nu
     pendingAppends: [],
     nextExpirationCheckMs: loadingUntilMs + ctx.config.coordinator.offsetsRetentionCheckIntervalMs,
   };
+  ctx.w.ghost.failovers += 1;
   note(ctx, broker, `becomes the group coordinator (leader epoch ${leaderEpoch}) and starts loading`);
 }
 
