@@ -139,6 +139,12 @@ export interface AssignmentBasis {
 }
 
 export interface ClassicGroup {
+  /**
+   * The identity of this group object (Java object identity): a group deleted and created again,
+   * or loaded anew, is another object, and a write's callback completes only the one it was
+   * issued for (GroupMetadataManager's append callbacks capture the group).
+   */
+  readonly objectId: string;
   readonly groupId: string;
   readonly status: ClassicGroupStatus;
   readonly previousStatus: ClassicGroupStatus | null;
@@ -170,6 +176,8 @@ export type AppendCallback =
   | { readonly kind: 'none' }
   | {
       readonly kind: 'syncAssignment';
+      /** The group object the assignment was written for (ClassicGroup.objectId). */
+      readonly groupObjectId: string;
       readonly generationId: number;
       readonly assignment: Readonly<Record<string, readonly TopicPartition[]>>;
       readonly basis: AssignmentBasis | null;
@@ -216,6 +224,8 @@ export interface CoordinatorState {
   readonly committedOffset: number;
   /** Writes waiting for the high watermark, in log order. */
   readonly pendingAppends: readonly PendingAppend[];
+  /** ClassicGroup objects this coordinator created (loaded or new): numbers their objectId. */
+  readonly groupsCreated: number;
   /** When the periodic offset-expiration task runs next (offsets.retention.check.interval.ms). */
   readonly nextExpirationCheckMs: number;
 }

@@ -61,6 +61,7 @@ export function fixtureWorld(fixture: WorldFixture = {}): World {
       },
       committedOffset: 0,
       pendingAppends: [],
+      groupsCreated: 0,
     },
     consumers: Object.fromEntries(
       Object.entries(fixture.consumers ?? {}).map(([id, consumer]) => [

@@ -18,8 +18,12 @@ const VALID_PREVIOUS: Record<ClassicGroupStatus, readonly ClassicGroupStatus[]> 
   Dead: ['Stable', 'PreparingRebalance', 'CompletingRebalance', 'Empty', 'Dead'],
 };
 
-export function newGroup(groupId: string, nowMs: number): DraftGroup {
+/** A new ClassicGroup object of the coordinator; its identity is "<leader epoch>.<groups created>". */
+export function newGroup(ctx: StepContext, groupId: string, currentStateTimestamp: number): DraftGroup {
+  const c = coordinatorOf(ctx);
+  c.groupsCreated += 1;
   return {
+    objectId: `${c.leaderEpoch}.${c.groupsCreated}`,
     groupId,
     status: 'Empty',
     previousStatus: null,
@@ -27,7 +31,7 @@ export function newGroup(groupId: string, nowMs: number): DraftGroup {
     protocolType: null,
     protocolName: null,
     leaderId: null,
-    currentStateTimestamp: nowMs,
+    currentStateTimestamp,
     members: [],
     pendingMembers: [],
     pendingSyncMembers: [],

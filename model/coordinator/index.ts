@@ -24,6 +24,7 @@ export function initialCoordinator(config: ModelConfig, broker: string): Coordin
     durable: EMPTY_DURABLE_STATE,
     committedOffset: 0,
     pendingAppends: [],
+    groupsCreated: 0,
     nextExpirationCheckMs: config.coordinator.offsetsRetentionCheckIntervalMs,
   };
 }
@@ -104,7 +105,7 @@ function onAppendAcknowledged(ctx: StepContext): void {
     case 'none':
       return;
     case 'syncAssignment':
-      return completeSyncAssignment(ctx, callback.generationId, callback.assignment, callback.basis);
+      return completeSyncAssignment(ctx, callback.groupObjectId, callback.generationId, callback.assignment, callback.basis);
     case 'offsetCommit':
       return completeOffsetCommit(ctx, callback.replyTo, callback.request);
     case 'respond':

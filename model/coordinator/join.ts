@@ -48,7 +48,7 @@ export function handleJoinGroup(ctx: StepContext, request: JoinGroupRequest, rep
   const isNewGroup = coordinator.group === null;
   if (isNewGroup && !isUnknownMember) return answerNow('UNKNOWN_MEMBER_ID');
   if (isNewGroup) {
-    coordinator.group = newGroup(ctx.config.groupId, ctx.w.nowMs);
+    coordinator.group = newGroup(ctx, ctx.config.groupId, ctx.w.nowMs);
     ctx.effects.push({ kind: 'groupTransition', from: 'none', to: 'Empty', generationId: 0 });
   }
   const g = coordinator.group!;

@@ -25,6 +25,7 @@ export function startLoading(ctx: StepContext, broker: Endpoint, leaderEpoch: nu
     durable: EMPTY_DURABLE_STATE,
     committedOffset: 0,
     pendingAppends: [],
+    groupsCreated: 0,
     nextExpirationCheckMs: loadingUntilMs + ctx.config.coordinator.offsetsRetentionCheckIntervalMs,
   };
   ctx.w.ghost.failovers += 1;
@@ -68,14 +69,14 @@ function groupFromRecords(ctx: StepContext, records: readonly GroupRecord[]): Dr
     if (record.type === 'GroupMetadata') {
       group = record.value === null ? null : groupFromMetadata(ctx, record.value);
     } else if (record.value !== null && group === null) {
-      group = newGroup(ctx.config.groupId, ctx.w.nowMs);
+      group = newGroup(ctx, ctx.config.groupId, ctx.w.nowMs);
     }
   }
   return group;
 }
 
 function groupFromMetadata(ctx: StepContext, value: GroupMetadataValue): DraftGroup {
-  const g = newGroup(ctx.config.groupId, value.currentStateTimestamp);
+  const g = newGroup(ctx, ctx.config.groupId, value.currentStateTimestamp);
   g.status = value.members.length === 0 ? 'Empty' : 'Stable';
   g.generationId = value.generation;
   g.protocolType = value.protocolType;

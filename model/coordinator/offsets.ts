@@ -26,7 +26,7 @@ export function handleOffsetCommit(ctx: StepContext, request: OffsetCommitReques
   if (coordinatorOf(ctx).group === null) {
     // A "simple" commit to a group that does not exist creates an Empty group without a protocol
     // type (OffsetMetadataManager.validateOffsetCommit -> getOrMaybeCreateClassicGroup).
-    coordinatorOf(ctx).group = newGroup(ctx.config.groupId, ctx.w.nowMs);
+    coordinatorOf(ctx).group = newGroup(ctx, ctx.config.groupId, ctx.w.nowMs);
     ctx.effects.push({ kind: 'groupTransition', from: 'none', to: 'Empty', generationId: 0 });
   }
   const records: GroupRecord[] = request.offsets.map((o) => ({

@@ -43,11 +43,11 @@ export function handleSyncGroup(ctx: StepContext, request: SyncGroupRequest, rep
       const assignment: Record<string, readonly TopicPartition[]> = {};
       for (const a of request.assignments) assignment[a.memberId] = a.assignment;
       for (const x of g.members) if (!(x.memberId in assignment)) assignment[x.memberId] = [];
-      const callback = { kind: 'syncAssignment' as const, generationId: request.generationId, assignment, basis: request.basis ?? null };
+      const callback = { kind: 'syncAssignment' as const, groupObjectId: g.objectId, generationId: request.generationId, assignment, basis: request.basis ?? null };
       if (isMutant(ctx, 'sync-before-replication')) {
         // Mutant: answer from the leader's append, without waiting for the high watermark.
         appendRecords(ctx, [groupMetadataRecord(g, assignment, callback.basis)], { kind: 'none' });
-        return completeSyncAssignment(ctx, callback.generationId, assignment, callback.basis);
+        return completeSyncAssignment(ctx, callback.groupObjectId, callback.generationId, assignment, callback.basis);
       }
       appendRecords(ctx, [groupMetadataRecord(g, assignment, callback.basis)], callback);
       return;
@@ -92,12 +92,13 @@ function validateSyncGroup(g: DraftGroup, request: SyncGroupRequest): ErrorCode 
  */
 export function completeSyncAssignment(
   ctx: StepContext,
+  groupObjectId: string,
   generationId: number,
   assignment: Readonly<Record<string, readonly TopicPartition[]>>,
   basis: AssignmentBasis | null,
 ): void {
   const g = coordinatorOf(ctx).group;
-  if (g === null) return;
+  if (g === null || g.objectId !== groupObjectId) return;
   if (g.status !== 'CompletingRebalance' || generationId !== g.generationId) return;
   for (const m of g.members) {
     m.assignment = assignment[m.memberId] ?? [];
