@@ -35,8 +35,9 @@ export interface DraftWorld {
   nowMs: number;
   nextId: number;
   topics: Record<string, TopicState>;
-  brokers: Record<Endpoint, Mutable<BrokerState>>;
-  offsetsPartition: Mutable<OffsetsPartitionState>;
+  /** Broker states are replaced whole, never mutated: only the record is copied. */
+  brokers: Record<Endpoint, BrokerState>;
+  offsetsPartition: OffsetsPartitionState;
   coordinator: DraftCoordinator | null;
   consumers: Record<string, DraftConsumer>;
   channels: Record<string, Message[]>;
@@ -53,15 +54,13 @@ export function draftOf(world: World): DraftWorld {
   for (const id of Object.keys(world.consumers)) consumers[id] = { ...world.consumers[id] };
   const channels: Record<string, Message[]> = {};
   for (const key of Object.keys(world.channels)) channels[key] = [...world.channels[key]];
-  const brokers: Record<Endpoint, Mutable<BrokerState>> = {};
-  for (const id of Object.keys(world.brokers)) brokers[id] = { ...world.brokers[id] };
   const c = world.coordinator;
   return {
     nowMs: world.nowMs,
     nextId: world.nextId,
     topics: { ...world.topics },
-    brokers,
-    offsetsPartition: { ...world.offsetsPartition },
+    brokers: { ...world.brokers },
+    offsetsPartition: world.offsetsPartition,
     coordinator: c === null ? null : { ...c, group: c.group === null ? null : draftGroup(c.group), pendingAppends: [...c.pendingAppends] },
     consumers,
     channels,

@@ -1,7 +1,7 @@
 import type { ActionProperty, StateInvariant } from './types.ts';
 import { VALID, violated } from '../types.ts';
 import { liveGroup } from '../state.ts';
-import { type DurableGroupState, rebuild } from '../records.ts';
+import { type DurableGroupState, rebuild, replay } from '../records.ts';
 import type { LogEntry } from '../state.ts';
 import { recordsBelow } from '../cluster/replication.ts';
 import { assignmentFingerprint, assignmentKey } from '../ghost.ts';
@@ -130,6 +130,23 @@ export const GenerationAssignmentIsUnique: ActionProperty = {
  */
 const REPLAY_CHECKED = new WeakMap<object, { readonly log: readonly unknown[]; readonly committedOffset: number }>();
 
+/**
+ * The last replay computed, to extend instead of starting over: log entries are shared between
+ * the arrays of successive appends, so if the entry just below the cached offset is the very
+ * same object, the prefix is the same and only the new records need replaying.
+ */
+let lastReplay: { readonly entry: LogEntry | null; readonly offset: number; readonly state: DurableGroupState } | null = null;
+
+function replayOf(log: readonly LogEntry[], offset: number): DurableGroupState {
+  const base = lastReplay;
+  const extendable = base !== null && base.offset <= offset && (base.offset === 0 || log[base.offset - 1] === base.entry);
+  const state = extendable
+    ? recordsBelow(log, offset).slice(base.offset).reduce(replay, base.state)
+    : rebuild(recordsBelow(log, offset));
+  lastReplay = { entry: offset === 0 ? null : log[offset - 1], offset, state };
+  return state;
+}
+
 function replayMismatch(
   durable: DurableGroupState,
   log: readonly LogEntry[],
@@ -137,7 +154,7 @@ function replayMismatch(
 ): { what: string; witness: Record<string, unknown> } | null {
   const seen = REPLAY_CHECKED.get(durable);
   if (seen !== undefined && seen.log === log && seen.committedOffset === committedOffset) return null;
-  const replayed = rebuild(recordsBelow(log, committedOffset));
+  const replayed = replayOf(log, committedOffset);
   if (JSON.stringify(sortedKeys(replayed.offsets)) !== JSON.stringify(sortedKeys(durable.offsets))) {
     return { what: 'committed offsets', witness: { offsets: offsetsOf(durable.offsets), replayed: offsetsOf(replayed.offsets) } };
   }
