@@ -12,6 +12,7 @@ const RUNS_PER_SEED = 500;
 
 describe('faithful classic-protocol model', () => {
   let totalSteps = 0;
+  let totalFailovers = 0;
 
   for (const seed of SEEDS) {
     test(`every promised invariant holds (seed ${seed}, ${RUNS_PER_SEED} swarm runs)`, () => {
@@ -22,6 +23,7 @@ describe('faithful classic-protocol model', () => {
       // Every promised invariant was actually evaluated.
       for (const inv of INVARIANTS.filter((i) => i.promise)) expect(outcome.checks[inv.name] ?? 0).toBeGreaterThan(0);
       totalSteps += outcome.steps;
+      totalFailovers += outcome.failovers;
     });
   }
 
@@ -33,5 +35,9 @@ describe('faithful classic-protocol model', () => {
 
   test('the runs above fuzzed at least 10^5 model steps', () => {
     expect(totalSteps).toBeGreaterThanOrEqual(100_000);
+  });
+
+  test('default fuzzing goes through coordinator failovers (at least one per 1,000 steps)', () => {
+    expect(totalFailovers).toBeGreaterThanOrEqual(totalSteps / 1000);
   });
 });
