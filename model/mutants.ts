@@ -82,6 +82,11 @@ export const MUTANTS: readonly MutantInfo[] = [
     caughtBy: 'EventuallyStable',
   },
   {
+    name: 'resume-after-committed',
+    description: 'The consumer resumes one past the committed offset (treating it as the last processed record), skipping a record on every handover.',
+    caughtBy: 'NoRecordSkipped',
+  },
+  {
     name: 'acks-leader-only',
     description: 'A write to __consumer_offsets is acknowledged once the leader has it (acks=1), before the followers do, so a leader crash loses acknowledged commits.',
     caughtBy: 'NoAckedCommitLostAfterFailover',

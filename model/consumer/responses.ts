@@ -262,7 +262,9 @@ function onOffsetFetch(ctx: StepContext, c: DraftConsumer, response: OffsetFetch
   for (const { partition, committedOffset } of response.offsets) {
     if (!c.assignment.includes(partition)) continue;
     // No committed offset: auto.offset.reset decides where to start.
-    positions[partition] = committedOffset >= 0 ? committedOffset : resetPosition(ctx, partition, logEndOffset(ctx, partition) ?? 0);
+    // Mutant resume-after-committed: an off-by-one that treats the committed offset as the last processed record.
+    const resumeAt = isMutant(ctx, 'resume-after-committed') ? committedOffset + 1 : committedOffset;
+    positions[partition] = committedOffset >= 0 ? resumeAt : resetPosition(ctx, partition, logEndOffset(ctx, partition) ?? 0);
   }
   c.positions = positions;
   pollNow(ctx, c);

@@ -1,6 +1,7 @@
 import { liveGroup } from '../state.ts';
 import type { ActionProperty } from './types.ts';
-import { VALID, parseTp, violated } from '../types.ts';
+import type { World } from '../state.ts';
+import { VALID, type Verdict, parseTp, violated } from '../types.ts';
 import { liveOffsets } from '../coordinator/expiration.ts';
 import { firstGap } from '../ghost.ts';
 
@@ -83,12 +84,18 @@ export const NoRecordSkipped: ActionProperty = {
     'With commit-after-processing, every record below an offset the coordinator accepts as committed was ' +
     'processed by some consumer before the commit was accepted (or skipped on purpose by ' +
     'auto.offset.reset=latest). A commit ahead of processing means a crash loses records: whoever takes the ' +
-    'partition over resumes at the committed offset and never sees them. Duplicates are allowed (at-least-once). ' +
+    'partition over resumes at the committed offset and never sees them. And a consumer resumes where it may: ' +
+    'the position it takes from OffsetFetch has every record below it processed. Duplicates are allowed ' +
+    '(at-least-once). ' +
     'Out of scope: a topic deleted and re-created under the same name, where a commit for the old topic can land ' +
     'on the new one (OffsetCommit names topics; topic ids, KIP-516, are what tell them apart).',
   ref: 'kafka-semantics.md §4.1-4.2; KafkaConsumer javadoc "Manual Offset Control"; KAFKA-14196',
-  check(prev, _event, _next, effects) {
+  check(prev, _event, next, effects) {
     for (const e of effects) {
+      if (e.kind === 'deliver' && e.message.body.api === 'OffsetFetch' && 'offsets' in e.message.body) {
+        const skipped = resumedPastUnprocessed(prev, next, e.message.to);
+        if (skipped !== null) return skipped;
+      }
       if (e.kind !== 'accepted') continue;
       for (const { partition, committedOffset } of e.offsets) {
         const gap = firstGap(prev.ghost.handled[partition] ?? [], committedOffset);
@@ -105,6 +112,25 @@ export const NoRecordSkipped: ActionProperty = {
     return VALID;
   },
 };
+
+/** A consumer took positions from OffsetFetch: none may lie above a record nobody processed. */
+function resumedPastUnprocessed(prev: World, next: World, consumer: string): Verdict | null {
+  const before = prev.consumers[consumer]?.positions ?? {};
+  const after = next.consumers[consumer]?.positions ?? {};
+  for (const partition of Object.keys(after).sort()) {
+    if (after[partition] === before[partition]) continue;
+    const gap = firstGap(next.ghost.handled[partition] ?? [], after[partition]);
+    if (gap === null) continue;
+    return violated(`${consumer} resumes ${partition} at ${after[partition]} but record ${gap} was never processed`, {
+      consumer,
+      partition,
+      position: after[partition],
+      firstUnprocessedOffset: gap,
+      handled: next.ghost.handled[partition] ?? [],
+    });
+  }
+  return null;
+}
 
 export const OffsetsExpireOnlyWhenAllowed: ActionProperty = {
   name: 'OffsetsExpireOnlyWhenAllowed',
