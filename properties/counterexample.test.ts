@@ -237,3 +237,26 @@ describe('histories must name consumers they started', () => {
     expect(() => parseCounterexample(text, 'bad.json')).toThrow(/was already started by events\[0\]/);
   });
 });
+
+describe('broker events must name brokers of the configured cluster', () => {
+  const good = (): { config: { cluster: Record<string, unknown> }; events: unknown[] } =>
+    JSON.parse(readFileSync('counterexamples/known-anomaly-replication-factor-1-disk-loss.json', 'utf8'));
+
+  it('a broker outside b0..b(n-1) is refused with its line and field', () => {
+    const cx = good();
+    const text = serializeCounterexample({ ...cx, events: [{ type: 'CrashBroker', broker: 'b7' }, ...cx.events] } as never);
+    expect(() => parseCounterexample(text, 'bad.json')).toThrow(/bad\.json:\d+: events\[0\]\.broker: b7 is not a broker: the cluster has b0\.\.b2/);
+  });
+
+  it('a replication factor larger than the cluster is refused', () => {
+    const cx = good();
+    const text = serializeCounterexample({ ...cx, config: { ...cx.config, cluster: { ...cx.config.cluster, offsetsReplicationFactor: 5 } } } as never);
+    expect(() => parseCounterexample(text, 'bad.json')).toThrow(/config\.cluster\.offsetsReplicationFactor: 5 replicas need at least as many brokers/);
+  });
+
+  it('a malformed broker name is refused by the schema', () => {
+    const cx = good();
+    const text = serializeCounterexample({ ...cx, events: [{ type: 'LagFollower', broker: 'b1', durationMs: 10 }] } as never).replace('"b1"', '"broker-1"');
+    expect(() => parseCounterexample(text, 'bad.json')).toThrow(/bad\.json:\d+: events\[0\]\.broker: expected a broker, e\.g\. "b1", got "broker-1"/);
+  });
+});
