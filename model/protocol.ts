@@ -121,6 +121,11 @@ export interface OffsetFetchRequest {
   readonly api: 'OffsetFetch';
   readonly groupId: string;
   readonly partitions: readonly TopicPartition[];
+  /**
+   * KIP-447: wait for pending commits instead of returning what is committed so far. The Java
+   * consumer always sets it; admin tools do not.
+   */
+  readonly requireStable: boolean;
 }
 
 export interface OffsetFetchResponse {

@@ -103,8 +103,9 @@ function offsetCommit(
   };
 }
 
+/** OffsetFetch as an admin tool sends it: requireStable=false. */
 function offsetFetch(...partitions: TopicPartition[]): OffsetFetchRequest {
-  return { api: 'OffsetFetch', groupId: GROUP, partitions };
+  return { api: 'OffsetFetch', groupId: GROUP, partitions, requireStable: false };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -995,5 +996,16 @@ describe('offsets', () => {
     expect(d.log.at(-1)).toMatchObject({ type: 'OffsetCommit', partition: 't0-1', value: { offset: 99 } });
     // Ref: OMM commitOffset l.450-512; GCS fetchOffsets l.860-878 (read operation at the last committed offset);
     //      kafka-semantics.md §4.2, §4.5
+  });
+
+  test('OffsetFetch with requireStable (the Java consumer) sees a pending commit and waits for its acknowledgement', () => {
+    const { d, ids } = groupIn('Stable');
+    expect(d.send('x2', offsetCommit(ids.x2, 1, { 't0-1': 42 }))).toEqual([]);
+    const ackAtMs = d.nowMs + ACK_MS;
+    expect(d.send('admin', { ...offsetFetch('t0-1'), requireStable: true })).toEqual([]); // waits for the write
+    const replies = d.advanceTo(ackAtMs);
+    expect(bodiesFor(replies, 'admin')).toEqual([{ api: 'OffsetFetch', errorCode: 'NONE', offsets: [{ partition: 't0-1', committedOffset: 42 }] }]);
+    // Ref: GCS fetchOffsets l.851-869 (requireStable: a write operation reading at Long.MAX_VALUE);
+    //      ConsumerCoordinator.sendOffsetFetchRequest l.1441 (requireStable=true)
   });
 });

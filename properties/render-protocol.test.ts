@@ -17,7 +17,7 @@ describe('renderBody', () => {
       { api: 'OffsetCommit', groupId: 'g', generationId: 2, memberId: 'm1', groupInstanceId: null, offsets: [{ partition: 't0-1', committedOffset: 7 }] },
       'OffsetCommit request member=m1 gen=2 offsets={t0-1:7}',
     ],
-    [{ api: 'OffsetFetch', groupId: 'g', partitions: ['t0-0', 't1-0'] }, 'OffsetFetch request partitions=[t0-0,t1-0]'],
+    [{ api: 'OffsetFetch', groupId: 'g', partitions: ['t0-0', 't1-0'], requireStable: true }, 'OffsetFetch request partitions=[t0-0,t1-0]'],
     [{ api: 'FindCoordinator', key: 'g', keyType: 'group' }, 'FindCoordinator request key=g'],
     [
       { api: 'JoinGroup', errorCode: 'NONE', generationId: 4, protocolName: 'roundrobin', leader: 'm1', skipAssignment: false, memberId: 'm2', members: [] },

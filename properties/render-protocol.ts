@@ -113,7 +113,8 @@ function renderRequest(request: Request): string {
         `offsets=${compact(offsetMap(request.offsets))}`,
       ].join(' ');
     case 'OffsetFetch':
-      return `partitions=${compact(request.partitions)}`;
+      // The Java consumer always asks for stable offsets; only say so when a request does not.
+      return `partitions=${compact(request.partitions)}${request.requireStable ? '' : ' requireStable=false'}`;
     case 'FindCoordinator':
       return `key=${request.key}`;
   }

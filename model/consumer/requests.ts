@@ -134,5 +134,6 @@ export function sendOffsetCommit(
 }
 
 export function sendOffsetFetch(ctx: StepContext, c: DraftConsumer, partitions: readonly TopicPartition[]): void {
-  sendRequest(ctx, c, { api: 'OffsetFetch', groupId: ctx.config.groupId, partitions });
+  // ConsumerCoordinator.sendOffsetFetchRequest: requireStable=true.
+  sendRequest(ctx, c, { api: 'OffsetFetch', groupId: ctx.config.groupId, partitions, requireStable: true });
 }

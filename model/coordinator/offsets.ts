@@ -3,7 +3,8 @@ import type { GroupRecord } from '../records.ts';
 import type { ReplyTo } from '../state.ts';
 import type { ErrorCode } from '../types.ts';
 import { type StepContext, isMutant, coordinatorOf } from '../draft.ts';
-import { appendRecords } from './append.ts';
+import { appendRecords, respondAfterPendingWrites } from './append.ts';
+import { liveOffsets } from './expiration.ts';
 import { newGroup, reply, validateMember } from './group.ts';
 import { parseTp } from '../types.ts';
 
@@ -110,12 +111,19 @@ export function onTopicDeleted(ctx: StepContext, topic: string): void {
   );
 }
 
-/** OffsetFetch reads acknowledged (durable) offsets; -1 when none (§4.2). */
+/**
+ * OffsetFetch (GroupCoordinatorService.fetchOffsets). With requireStable (KIP-447; the Java
+ * consumer always sets it) the coordinator runs it as a write operation: it reads every offset
+ * written so far, acknowledged or not, and answers once the writes before it are acknowledged.
+ * Without it, a read operation at the last committed offset: the acknowledged (durable) offsets.
+ * -1 when nothing is committed (§4.2).
+ */
 export function handleOffsetFetch(ctx: StepContext, request: OffsetFetchRequest, replyTo: ReplyTo): void {
-  const offsets = request.partitions.map((partition) => ({
-    partition,
-    committedOffset: coordinatorOf(ctx).durable.offsets[partition]?.offset ?? -1,
-  }));
-  reply(ctx, replyTo, { api: 'OffsetFetch', errorCode: 'NONE', offsets });
+  const c = coordinatorOf(ctx);
+  const view = request.requireStable ? liveOffsets(c) : c.durable.offsets;
+  const offsets = request.partitions.map((partition) => ({ partition, committedOffset: view[partition]?.offset ?? -1 }));
+  const response = { api: 'OffsetFetch' as const, errorCode: 'NONE' as const, offsets };
+  if (request.requireStable) respondAfterPendingWrites(ctx, replyTo, response);
+  else reply(ctx, replyTo, response);
   ctx.effects.push({ kind: 'answer', api: 'OffsetFetch', memberId: '', groupInstanceId: null, generationId: -1, errorCode: 'NONE' });
 }
