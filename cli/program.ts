@@ -54,7 +54,8 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
   program
     .command('fuzz')
     .description(
-      'Generate random histories (consumers joining, crashing, stalling; topics changing; messages delayed or lost), ' +
+      'Generate random histories (consumers joining, crashing, stalling; topics changing; messages delayed or lost; ' +
+        'brokers crashing and restarting, followers lagging, the coordinator failing over), ' +
         'check every invariant after every model step, and save the shrunk counterexample of the first violation.',
     )
     .option('--seed <n>', 'fast-check seed; the same seed gives the same run', parseSeed, 1)
@@ -102,7 +103,8 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .command('soak')
     .description(
       'Long-running fuzzing: batch after batch, draw a whole model configuration (scope, latencies, timeouts, ' +
-        'JoinGroup version, history length) from the seed, fuzz it, and stop at the time or batch limit or the first violation.',
+        'replication factor, JoinGroup version, auto.offset.reset, history length) from the seed, fuzz it, and stop at the time ' +
+        'or batch limit or the first violation.',
     )
     .option('--seed <n>', 'seeds every batch\'s configuration and fast-check seed; the same seed gives the same batches', parseSeed, 1)
     .addOption(new Option('--time <seconds>', 'stop after this much wall-clock time').argParser(parseSeconds))

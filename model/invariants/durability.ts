@@ -97,11 +97,11 @@ export const GenerationAssignmentIsUnique: ActionProperty = {
   view: 'coordinator',
   promise: true,
   doc:
-    'A join phase is never written (§4.4), so after a failover the new coordinator resumes from the last ' +
-    'persisted generation and may hand out a generation number again. That is harmless only if no member ' +
-    'ever acted on the lost generation: a generation number, once an assignment was delivered for it, is ' +
-    'never completed with a different assignment. Since SyncGroup is answered only after the assignment ' +
-    'is acknowledged, a delivered assignment is always loaded by the next coordinator.',
+    'A generation number, once an assignment was delivered for it, is never completed with a different ' +
+    'assignment. A join phase is never written (§4.4), so after a failover the new coordinator resumes from ' +
+    'the last persisted generation and may hand a generation number out again; that is harmless only if no ' +
+    'member ever acted on the lost one. Since SyncGroup is answered only after the assignment is ' +
+    'acknowledged, a delivered assignment is always loaded by the next coordinator.',
   ref: 'kafka-semantics.md §4.4; GroupMetadataManager.completeClassicGroupSync (the response waits for the append)',
   check(prev, _event, next) {
     const g = liveGroup(next);
