@@ -161,6 +161,34 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     });
 
   program
+    .command('assignors')
+    .description(
+      'Assignor conformance kit: check partition assignors (ours and real clients\' ones) against what every assignor owes ' +
+        'and what each claims (totality, balance, stickiness, cooperative revocation), on generated groups; shrink and save deviations.',
+    )
+    .argument('[name...]', 'assignors to check (default: all): groupspec-range, groupspec-roundrobin, kafkajs-roundrobin')
+    .option('--seed <n>', 'fast-check seed', parseSeed, 1)
+    .option('--runs <n>', 'generated groups per property', parseRuns, 500)
+    .option('--out-dir <dir>', 'where deviations are saved', 'counterexamples/assignors')
+    .option('--no-save', 'do not save deviations')
+    .showHelpAfterError('see groupspec assignors --help')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Exit 0 when every checked assignor keeps what it owes and claims, 1 when one does not (its shrunk case is printed and saved).',
+        '',
+        'Examples:',
+        '  $ groupspec assignors',
+        '  $ groupspec assignors kafkajs-roundrobin --runs 2000 --seed 7',
+      ].join('\n'),
+    )
+    .action(async (names: string[], options: { seed: number; runs: number; outDir: string; save: boolean }) => {
+      const { assignorsCommand } = await import('./assignors-command.ts');
+      setExitCode(await assignorsCommand(names, options, io));
+    });
+
+  program
     .command('mutants')
     .description('List the deliberately broken model variants: name, the invariant that catches it, what is broken.')
     .showHelpAfterError('see groupspec mutants --help')

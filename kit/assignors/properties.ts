@@ -1,0 +1,222 @@
+import { VALID, parseTp, tp, violated, type TopicPartition, type Verdict } from '../../model/types.ts';
+import type { AssignorCase, AssignorClaims, KitAssignment } from './types.ts';
+
+/**
+ * What an assignor owes (kafka-semantics.md §2.2; ConsumerPartitionAssignor and the assignors'
+ * javadoc). Each property is named and documented, applies to the assignors that claim it, and
+ * returns a verdict with a witness. `rerun` lets a property call the assignor again (order
+ * independence).
+ */
+export interface AssignorProperty {
+  readonly name: string;
+  readonly doc: string;
+  appliesTo(claims: AssignorClaims): boolean;
+  check(
+    input: AssignorCase,
+    assignment: KitAssignment,
+    rerun: (input: AssignorCase) => Promise<KitAssignment>,
+    claims: AssignorClaims,
+  ): Promise<Verdict>;
+}
+
+const always = (): boolean => true;
+const NO_CLAIMS: AssignorClaims = { total: false, balance: 'none', sticky: false, cooperative: false };
+
+function allPartitions(input: AssignorCase, topic: string): TopicPartition[] {
+  return Array.from({ length: input.partitionCounts[topic] ?? 0 }, (_, i) => tp(topic, i));
+}
+
+function subscribers(input: AssignorCase, topic: string): string[] {
+  return input.members.filter((m) => m.topics.includes(topic)).map((m) => m.memberId);
+}
+
+function canonical(assignment: KitAssignment): string {
+  return JSON.stringify(
+    Object.keys(assignment)
+      .filter((m) => assignment[m].length > 0)
+      .sort()
+      .map((m) => [m, [...assignment[m]].sort()]),
+  );
+}
+
+/** Claims that survive: owned, still subscribed, existing, and not out-claimed by a newer generation. */
+export function validClaims(input: AssignorCase): Map<TopicPartition, string> {
+  const best = new Map<TopicPartition, { member: string; generation: number; contested: boolean }>();
+  for (const m of input.members) {
+    for (const p of m.owned) {
+      const { topic, partition } = parseTp(p);
+      if (!m.topics.includes(topic) || partition >= (input.partitionCounts[topic] ?? 0)) continue;
+      const seen = best.get(p);
+      if (seen === undefined || m.generation > seen.generation) best.set(p, { member: m.memberId, generation: m.generation, contested: false });
+      else if (m.generation === seen.generation) best.set(p, { ...seen, contested: true });
+    }
+  }
+  const claims = new Map<TopicPartition, string>();
+  for (const [p, c] of best) if (!c.contested) claims.set(p, c.member);
+  return claims;
+}
+
+export const AssignsOnlyKnownMembersAndPartitions: AssignorProperty = {
+  name: 'AssignsOnlyKnownMembersAndPartitions',
+  doc: 'The assignment names only members of the group and partitions that exist.',
+  appliesTo: always,
+  async check(input, assignment) {
+    const members = new Set(input.members.map((m) => m.memberId));
+    for (const [member, partitions] of Object.entries(assignment)) {
+      if (!members.has(member)) return violated(`${member} is not a member`, { member });
+      for (const p of partitions) {
+        const { topic, partition } = parseTp(p);
+        if (partition >= (input.partitionCounts[topic] ?? 0)) return violated(`${p} does not exist`, { member, partition: p });
+      }
+    }
+    return VALID;
+  },
+};
+
+export const AssignedAtMostOnce: AssignorProperty = {
+  name: 'AssignedAtMostOnce',
+  doc: 'Each partition is assigned to at most one member, once.',
+  appliesTo: always,
+  async check(_input, assignment) {
+    const owner = new Map<TopicPartition, string>();
+    for (const [member, partitions] of Object.entries(assignment)) {
+      for (const p of partitions) {
+        const other = owner.get(p);
+        if (other !== undefined) return violated(`${p} is assigned to ${other} and ${member}`, { partition: p, members: [other, member] });
+        owner.set(p, member);
+      }
+    }
+    return VALID;
+  },
+};
+
+export const AssignedOnlyToSubscribers: AssignorProperty = {
+  name: 'AssignedOnlyToSubscribers',
+  doc: "A partition goes only to a member subscribed to its topic.",
+  appliesTo: always,
+  async check(input, assignment) {
+    for (const [member, partitions] of Object.entries(assignment)) {
+      const m = input.members.find((x) => x.memberId === member);
+      for (const p of partitions) {
+        if (m !== undefined && !m.topics.includes(parseTp(p).topic)) {
+          return violated(`${p} is assigned to ${member}, which subscribes only to [${m.topics.join(', ')}]`, { partition: p, member, topics: m.topics });
+        }
+      }
+    }
+    return VALID;
+  },
+};
+
+export const Total: AssignorProperty = {
+  name: 'Total',
+  doc: 'Every partition of every topic some member subscribes to is assigned.',
+  appliesTo: (claims) => claims.total,
+  async check(input, assignment) {
+    const assigned = new Set(Object.values(assignment).flat());
+    const topics = [...new Set(input.members.flatMap((m) => m.topics))].sort();
+    const missing = topics.flatMap((t) => allPartitions(input, t)).filter((p) => !assigned.has(p));
+    return missing.length === 0 ? VALID : violated(`unassigned: ${missing.join(', ')}`, { unassigned: missing });
+  },
+};
+
+export const Balanced: AssignorProperty = {
+  name: 'Balanced',
+  doc:
+    "The balance the assignor claims. Per topic: among a topic's subscribers, their counts of its partitions " +
+    'differ by at most one. Global: no member holds two or more partitions more than another member ' +
+    'subscribed to the topic of one of them (the sticky assignors\' definition), when subscriptions are identical only ' +
+    'if that is all the assignor claims.',
+  appliesTo: (claims) => claims.balance !== 'none',
+  async check(input, assignment, _rerun, claims) {
+    return balanceVerdict(input, assignment, claims.balance);
+  },
+};
+
+function balanceVerdict(input: AssignorCase, assignment: KitAssignment, balance: AssignorClaims['balance']): Verdict {
+  const count = (m: string): number => assignment[m]?.length ?? 0;
+  if (balance === 'per-topic') {
+    for (const topic of [...new Set(input.members.flatMap((m) => m.topics))].sort()) {
+      const subs = subscribers(input, topic);
+      const counts = subs.map((m) => (assignment[m] ?? []).filter((p) => parseTp(p).topic === topic).length);
+      if (counts.length > 0 && Math.max(...counts) - Math.min(...counts) > 1) {
+        return violated(`partitions of ${topic} per subscriber: ${subs.map((m, i) => `${m}=${counts[i]}`).join(', ')}`, { topic, counts: Object.fromEntries(subs.map((m, i) => [m, counts[i]])) });
+      }
+    }
+    return VALID;
+  }
+  if (balance === 'global-when-identical') {
+    const first = [...(input.members[0]?.topics ?? [])].sort().join(',');
+    if (!input.members.every((m) => [...m.topics].sort().join(',') === first)) return VALID;
+  }
+  if (balance === 'global' || balance === 'global-when-identical') {
+    for (const rich of input.members) {
+      for (const poor of input.members) {
+        if (count(rich.memberId) < count(poor.memberId) + 2) continue;
+        const movable = (assignment[rich.memberId] ?? []).find((p) => poor.topics.includes(parseTp(p).topic));
+        if (movable !== undefined) {
+          return violated(`${rich.memberId} holds ${count(rich.memberId)} partitions and ${poor.memberId} ${count(poor.memberId)}, which could take ${movable}`, {
+            counts: Object.fromEntries(input.members.map((m) => [m.memberId, count(m.memberId)])),
+            movable,
+          });
+        }
+      }
+    }
+  }
+  return VALID;
+}
+
+export const OrderIndependent: AssignorProperty = {
+  name: 'OrderIndependent',
+  doc: 'The assignment does not depend on the order the members are listed in (the leader lists them in no particular order).',
+  appliesTo: always,
+  async check(input, assignment, rerun) {
+    const reversed = { ...input, members: [...input.members].reverse() };
+    const again = await rerun(reversed);
+    if (canonical(again) === canonical(assignment)) return VALID;
+    return violated('listing the members in reverse order changes the assignment', { first: JSON.parse(canonical(assignment)), reversed: JSON.parse(canonical(again)) });
+  },
+};
+
+export const Sticky: AssignorProperty = {
+  name: 'Sticky',
+  doc:
+    'When what the members validly own (still subscribed, existing, not out-claimed by a newer generation) is ' +
+    'already a complete and balanced assignment, nothing moves.',
+  appliesTo: (claims) => claims.sticky,
+  async check(input, assignment) {
+    const claims = validClaims(input);
+    const previous: Record<string, TopicPartition[]> = Object.fromEntries(input.members.map((m) => [m.memberId, [] as TopicPartition[]]));
+    for (const [p, m] of claims) previous[m].push(p);
+    const complete = (await Total.check(input, previous, async () => previous, NO_CLAIMS)).valid;
+    if (!complete || !balanceVerdict(input, previous, 'global').valid) return VALID;
+    for (const [p, m] of claims) {
+      if (!(assignment[m] ?? []).includes(p)) return violated(`${p} moved away from ${m} although the previous assignment was complete and balanced`, { partition: p, owner: m });
+    }
+    return VALID;
+  },
+};
+
+export const CooperativeNoDirectMove: AssignorProperty = {
+  name: 'CooperativeNoDirectMove',
+  doc: 'KIP-429: a partition a member validly owns is never assigned to another member in the same round; it must be revoked first.',
+  appliesTo: (claims) => claims.cooperative,
+  async check(input, assignment) {
+    for (const [p, owner] of validClaims(input)) {
+      for (const [member, partitions] of Object.entries(assignment)) {
+        if (member !== owner && partitions.includes(p)) return violated(`${p}, owned by ${owner}, is given to ${member} in the same round`, { partition: p, owner, assignee: member });
+      }
+    }
+    return VALID;
+  },
+};
+
+export const ASSIGNOR_PROPERTIES: readonly AssignorProperty[] = [
+  AssignsOnlyKnownMembersAndPartitions,
+  AssignedAtMostOnce,
+  AssignedOnlyToSubscribers,
+  Total,
+  Balanced,
+  OrderIndependent,
+  Sticky,
+  CooperativeNoDirectMove,
+];

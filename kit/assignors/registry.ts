@@ -1,0 +1,10 @@
+import { MODEL_RANGE, MODEL_ROUNDROBIN } from './adapters/model.ts';
+import { kafkajsRoundRobin } from './adapters/kafkajs.ts';
+import type { AssignorUnderTest } from './types.ts';
+
+/** The assignors `groupspec assignors` knows by name; real implementations load on demand. */
+export const ASSIGNORS_UNDER_TEST: Readonly<Record<string, () => AssignorUnderTest>> = {
+  'groupspec-range': () => MODEL_RANGE,
+  'groupspec-roundrobin': () => MODEL_ROUNDROBIN,
+  'kafkajs-roundrobin': kafkajsRoundRobin,
+};

@@ -1,0 +1,101 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { rangeAssignor, roundRobinAssignor, type Assignor } from '../model/assignors/index.ts';
+import { MODEL_RANGE, MODEL_ROUNDROBIN } from '../kit/assignors/adapters/model.ts';
+import { checkAssignor } from '../kit/assignors/check.ts';
+import { loadCaseFile } from '../kit/assignors/case-file.ts';
+import { ASSIGNOR_PROPERTIES } from '../kit/assignors/properties.ts';
+import { ASSIGNORS_UNDER_TEST } from '../kit/assignors/registry.ts';
+import type { AssignorClaims, AssignorUnderTest } from '../kit/assignors/types.ts';
+
+/**
+ * The assignor conformance kit: our own assignors keep everything they owe and claim; every kit
+ * property catches a deliberately broken assignor (teeth); and every saved deviation of a real
+ * assignor still reproduces with the verdict its file records.
+ */
+
+const OPTIONS = { seed: 1, numRuns: 300 };
+
+function fromModel(name: string, assignor: Assignor, mutant: string | null, claims: AssignorClaims): AssignorUnderTest {
+  return {
+    name,
+    description: name,
+    claims,
+    async assign(input) {
+      return assignor(input.members.map((m) => ({ memberId: m.memberId, groupInstanceId: null, topics: m.topics })), input.partitionCounts, mutant);
+    },
+  };
+}
+
+const BASIC: AssignorClaims = { total: true, balance: 'none', sticky: false, cooperative: false };
+
+/** Broken assignors, one per property the kit checks. */
+const BROKEN: readonly { readonly property: string; readonly impl: AssignorUnderTest }[] = [
+  { property: 'AssignedAtMostOnce', impl: fromModel('range-overlap', rangeAssignor, 'range-overlap', BASIC) },
+  { property: 'AssignedOnlyToSubscribers', impl: fromModel('roundrobin-ignores-subscription', roundRobinAssignor, 'roundrobin-ignores-subscription', BASIC) },
+  { property: 'Total', impl: fromModel('range-drops-remainder', rangeAssignor, 'range-drops-remainder', BASIC) },
+  {
+    property: 'AssignsOnlyKnownMembersAndPartitions',
+    impl: { ...MODEL_RANGE, name: 'off-by-one', claims: BASIC, assign: async (input) => ({ [input.members[0].memberId]: [`${Object.keys(input.partitionCounts)[0]}-99`] }) },
+  },
+  {
+    property: 'OrderIndependent',
+    impl: {
+      ...MODEL_RANGE,
+      name: 'first-listed-takes-all',
+      claims: { ...BASIC, total: false },
+      assign: async (input) => ({ [input.members[0].memberId]: input.members[0].topics.flatMap((t) => Array.from({ length: input.partitionCounts[t] }, (_, i) => `${t}-${i}`)) }),
+    },
+  },
+  // Range is balanced per topic, not globally: claiming more is caught.
+  { property: 'Balanced', impl: fromModel('range-claims-global-balance', rangeAssignor, null, { ...BASIC, balance: 'global' }) },
+  // Neither model assignor reads owned partitions: claiming stickiness or cooperation is caught.
+  { property: 'Sticky', impl: fromModel('roundrobin-claims-sticky', roundRobinAssignor, null, { ...BASIC, sticky: true }) },
+  { property: 'CooperativeNoDirectMove', impl: fromModel('roundrobin-claims-cooperative', roundRobinAssignor, null, { ...BASIC, cooperative: true }) },
+];
+
+describe('assignor conformance kit', () => {
+  for (const impl of [MODEL_RANGE, MODEL_ROUNDROBIN]) {
+    test(`${impl.name} keeps everything it owes and claims`, async () => {
+      const results = await checkAssignor(impl, OPTIONS);
+      for (const r of results) expect(r.outcome, `${r.property}: ${r.counterexample?.message}`).not.toMatch(/violated|crashed/);
+      expect(results.filter((r) => r.outcome === 'held').length).toBeGreaterThanOrEqual(6);
+    });
+  }
+
+  test('every kit property has a broken assignor it catches', () => {
+    expect(new Set(BROKEN.map((b) => b.property))).toEqual(new Set(ASSIGNOR_PROPERTIES.map((p) => p.name)));
+  });
+
+  for (const { property, impl } of BROKEN) {
+    test(`${property} catches ${impl.name}`, async () => {
+      const results = await checkAssignor(impl, OPTIONS);
+      const result = results.find((r) => r.property === property)!;
+      expect(result.outcome).toBe('violated');
+      expect(result.counterexample!.message.length).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe('saved assignor deviations replay with their recorded verdict', () => {
+  const directory = 'counterexamples/assignors';
+  const files = readdirSync(directory).filter((n) => n.endsWith('.json')).sort();
+
+  test('there is at least one', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  test.each(files)('%s', async (name) => {
+    const file = loadCaseFile(join(directory, name));
+    const key = Object.keys(ASSIGNORS_UNDER_TEST).find((k) => file.assignor.startsWith(k));
+    expect(key, `no adapter for ${file.assignor}`).toBeDefined();
+    const impl = ASSIGNORS_UNDER_TEST[key!]();
+    expect(impl.name).toBe(file.assignor); // the same version that was checked
+    const property = ASSIGNOR_PROPERTIES.find((p) => p.name === file.property)!;
+    const assignment = await impl.assign(file.input);
+    const verdict = await property.check(file.input, assignment, (again) => impl.assign(again), impl.claims);
+    expect(verdict.valid ? 'held' : 'violation').toBe(file.expect);
+    expect(assignment).toEqual(file.observed.assignment);
+  });
+});
