@@ -78,3 +78,26 @@ describe('runCli exit codes', () => {
     expect(readFileSync(reportPath!, 'utf8')).toMatch(/^SEED=3\n\nmutant=none\nruns=5\n/);
   });
 });
+
+describe('groupspec assignors', () => {
+  it('exits 0 when the checked assignors keep what they claim', async () => {
+    const io = capture();
+    expect(await runCli(['assignors', 'groupspec-range', '--runs', '50', '--no-save'], io)).toBe(0);
+    expect(io.stdout()).toMatch(/AssignedAtMostOnce\s+held \(50 cases\)/);
+  });
+
+  it('exits 1 and saves the shrunk case when one deviates', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'groupspec-assignors-'));
+    const io = capture();
+    expect(await runCli(['assignors', 'kafkajs-roundrobin', '--runs', '100', '--out-dir', dir], io)).toBe(1);
+    expect(io.stdout()).toMatch(/AssignedOnlyToSubscribers\s+VIOLATED/);
+    const saved = /saved:\s+(.*\.json)/.exec(io.stdout())?.[1];
+    expect(JSON.parse(readFileSync(saved!, 'utf8'))).toMatchObject({ format: 'groupspec.assignor-case/v1', expect: 'violation' });
+  });
+
+  it('exits 2 on an unknown assignor, naming the known ones', async () => {
+    const io = capture();
+    expect(await runCli(['assignors', 'sticky-by-magic'], io)).toBe(2);
+    expect(io.stderr()).toMatch(/unknown assignor 'sticky-by-magic'; known: groupspec-range/);
+  });
+});

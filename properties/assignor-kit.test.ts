@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { rangeAssignor, roundRobinAssignor, type Assignor } from '../model/assignors/index.ts';
@@ -97,5 +98,15 @@ describe('saved assignor deviations replay with their recorded verdict', () => {
     const verdict = await property.check(file.input, assignment, (again) => impl.assign(again), impl.claims);
     expect(verdict.valid ? 'held' : 'violation').toBe(file.expect);
     expect(assignment).toEqual(file.observed.assignment);
+  });
+});
+
+describe('assignor case files', () => {
+  test('a malformed file is refused with its name, line and field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'groupspec-case-'));
+    const source = readFileSync('counterexamples/assignors/kafkajs-roundrobin@2.2.4-AssignedOnlyToSubscribers.json', 'utf8');
+    const path = join(dir, 'bad.json');
+    writeFileSync(path, source.replace('"generation": 0', '"generation": "zero"'));
+    expect(() => loadCaseFile(path)).toThrow(/bad\.json:\d+: input\.members\[0\]\.generation: /);
   });
 });
