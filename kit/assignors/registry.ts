@@ -1,5 +1,6 @@
 import { MODEL_RANGE, MODEL_ROUNDROBIN } from './adapters/model.ts';
 import { kafkajsRoundRobin } from './adapters/kafkajs.ts';
+import { kafkaPythonRange, kafkaPythonRoundRobin, kafkaPythonSticky } from './adapters/kafka-python.ts';
 import type { AssignorUnderTest } from './types.ts';
 
 /** The assignors `groupspec assignors` knows by name; real implementations load on demand. */
@@ -7,4 +8,7 @@ export const ASSIGNORS_UNDER_TEST: Readonly<Record<string, () => AssignorUnderTe
   'groupspec-range': () => MODEL_RANGE,
   'groupspec-roundrobin': () => MODEL_ROUNDROBIN,
   'kafkajs-roundrobin': kafkajsRoundRobin,
+  'kafka-python-range': kafkaPythonRange,
+  'kafka-python-roundrobin': kafkaPythonRoundRobin,
+  'kafka-python-sticky': kafkaPythonSticky,
 };
