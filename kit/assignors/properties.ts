@@ -39,21 +39,48 @@ function canonical(assignment: KitAssignment): string {
   );
 }
 
-/** Claims that survive: owned, still subscribed, existing, and not out-claimed by a newer generation. */
+/**
+ * Claims that survive, by the strictest rule Kafka's own sticky assignors apply
+ * (AbstractStickyAssignor): the member still subscribes to the topic, the partition exists, the
+ * member is of the newest generation any member reports (an older member missed a rebalance, so
+ * all it owned is stale), and no other member of that generation claims the same partition
+ * (KAFKA-12984: such a partition is unowned).
+ */
 export function validClaims(input: AssignorCase): Map<TopicPartition, string> {
-  const best = new Map<TopicPartition, { member: string; generation: number; contested: boolean }>();
+  const newest = Math.max(-1, ...input.members.map((m) => m.generation));
+  const claimants = new Map<TopicPartition, string[]>();
   for (const m of input.members) {
+    if (newest >= 0 && m.generation < newest) continue;
     for (const p of m.owned) {
       const { topic, partition } = parseTp(p);
       if (!m.topics.includes(topic) || partition >= (input.partitionCounts[topic] ?? 0)) continue;
-      const seen = best.get(p);
-      if (seen === undefined || m.generation > seen.generation) best.set(p, { member: m.memberId, generation: m.generation, contested: false });
-      else if (m.generation === seen.generation) best.set(p, { ...seen, contested: true });
+      claimants.set(p, [...(claimants.get(p) ?? []), m.memberId]);
     }
   }
   const claims = new Map<TopicPartition, string>();
-  for (const [p, c] of best) if (!c.contested) claims.set(p, c.member);
+  for (const [p, members] of claimants) if (members.length === 1) claims.set(p, members[0]);
   return claims;
+}
+
+/**
+ * A cooperative assignor may leave a partition it takes from its owner unassigned for one round
+ * (KIP-429: revoke first, assign in the next rebalance). Totality and balance are therefore
+ * judged after the second round: every member now owns what round one gave it, in a newer
+ * generation, and the assignor runs again.
+ */
+async function settled(
+  input: AssignorCase,
+  assignment: KitAssignment,
+  rerun: (input: AssignorCase) => Promise<KitAssignment>,
+  claims: AssignorClaims,
+): Promise<{ input: AssignorCase; assignment: KitAssignment }> {
+  if (!claims.cooperative) return { input, assignment };
+  const generation = Math.max(0, ...input.members.map((m) => m.generation)) + 1;
+  const next: AssignorCase = {
+    ...input,
+    members: input.members.map((m) => ({ ...m, owned: [...(assignment[m.memberId] ?? [])], generation })),
+  };
+  return { input: next, assignment: await rerun(next) };
 }
 
 export const AssignsOnlyKnownMembersAndPartitions: AssignorProperty = {
@@ -109,9 +136,10 @@ export const AssignedOnlyToSubscribers: AssignorProperty = {
 
 export const Total: AssignorProperty = {
   name: 'Total',
-  doc: 'Every partition of every topic some member subscribes to is assigned.',
+  doc: 'Every partition of every topic some member subscribes to is assigned (for a cooperative assignor, after its second round).',
   appliesTo: (claims) => claims.total,
-  async check(input, assignment) {
+  async check(first, firstAssignment, rerun, claims) {
+    const { input, assignment } = await settled(first, firstAssignment, rerun, claims);
     const assigned = new Set(Object.values(assignment).flat());
     const topics = [...new Set(input.members.flatMap((m) => m.topics))].sort();
     const missing = topics.flatMap((t) => allPartitions(input, t)).filter((p) => !assigned.has(p));
@@ -122,13 +150,15 @@ export const Total: AssignorProperty = {
 export const Balanced: AssignorProperty = {
   name: 'Balanced',
   doc:
-    "The balance the assignor claims. Per topic: among a topic's subscribers, their counts of its partitions " +
+    "The balance the assignor claims (for a cooperative assignor, after its second round). Per topic: among a topic's subscribers, their counts of its partitions " +
     'differ by at most one. Global: no member holds two or more partitions more than another member ' +
     'subscribed to the topic of one of them (the sticky assignors\' definition), when subscriptions are identical only ' +
     'if that is all the assignor claims.',
   appliesTo: (claims) => claims.balance !== 'none',
-  async check(input, assignment, _rerun, claims) {
-    return balanceVerdict(input, assignment, claims.balance);
+  async check(first, firstAssignment, rerun, claims) {
+    const { input, assignment } = await settled(first, firstAssignment, rerun, claims);
+    const verdict = balanceVerdict(input, assignment, claims.balance);
+    return verdict.valid || !claims.cooperative ? verdict : violated(`after the second round: ${verdict.message}`, verdict.witness);
   },
 };
 

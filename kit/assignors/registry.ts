@@ -1,6 +1,7 @@
 import { MODEL_RANGE, MODEL_ROUNDROBIN } from './adapters/model.ts';
 import { kafkajsRoundRobin } from './adapters/kafkajs.ts';
 import { kafkaPythonRange, kafkaPythonRoundRobin, kafkaPythonSticky } from './adapters/kafka-python.ts';
+import { platformaticCooperativeSticky, platformaticRoundRobin } from './adapters/platformatic.ts';
 import type { AssignorUnderTest } from './types.ts';
 
 /** The assignors `groupspec assignors` knows by name; real implementations load on demand. */
@@ -11,4 +12,6 @@ export const ASSIGNORS_UNDER_TEST: Readonly<Record<string, () => AssignorUnderTe
   'kafka-python-range': kafkaPythonRange,
   'kafka-python-roundrobin': kafkaPythonRoundRobin,
   'kafka-python-sticky': kafkaPythonSticky,
+  'platformatic-roundrobin': platformaticRoundRobin,
+  'platformatic-cooperative-sticky': platformaticCooperativeSticky,
 };
