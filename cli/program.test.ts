@@ -101,3 +101,19 @@ describe('groupspec assignors', () => {
     expect(io.stderr()).toMatch(/unknown assignor 'sticky-by-magic'; known: groupspec-range/);
   });
 });
+
+describe('groupspec assignors --exec', () => {
+  it('checks an assignor behind the JSON-lines protocol, with the claims given', async () => {
+    const io = capture();
+    const bridge = '/usr/bin/python3 kit/assignors/adapters/kafka_python_bridge.py range';
+    expect(await runCli(['assignors', '--exec', bridge, '--name', 'my-range', '--claims', 'total,balance=per-topic', '--runs', '30', '--no-save'], io)).toBe(0);
+    expect(io.stdout()).toMatch(/^my-range: /);
+    expect(io.stdout()).toMatch(/Balanced\s+held \(30 cases\)/);
+  });
+
+  it('refuses an unknown claim and names the valid ones (exit 2)', async () => {
+    const io = capture();
+    expect(await runCli(['assignors', '--exec', 'cat', '--claims', 'fair'], io)).toBe(2);
+    expect(io.stderr()).toMatch(/unknown claim 'fair'; use total, sticky, cooperative, balance=/);
+  });
+});

@@ -171,6 +171,9 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .option('--runs <n>', 'generated groups per property', parseRuns, 500)
     .option('--out-dir <dir>', 'where deviations are saved', 'counterexamples/assignors')
     .option('--no-save', 'do not save deviations')
+    .option('--exec <command>', 'check an assignor behind a command speaking the JSON-lines protocol (kit/assignors/README.md)')
+    .option('--name <name>', 'with --exec: the name reports and saved cases use')
+    .option('--claims <list>', 'with --exec: what it claims, e.g. total,balance=global,sticky,cooperative (default: nothing beyond the basics)')
     .showHelpAfterError('see groupspec assignors --help')
     .addHelpText(
       'after',
@@ -181,9 +184,10 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
         'Examples:',
         '  $ groupspec assignors',
         '  $ groupspec assignors kafkajs-roundrobin --runs 2000 --seed 7',
+        "  $ groupspec assignors --exec '/usr/bin/python3 kit/assignors/adapters/kafka_python_bridge.py range' --name my-range --claims total,balance=per-topic",
       ].join('\n'),
     )
-    .action(async (names: string[], options: { seed: number; runs: number; outDir: string; save: boolean }) => {
+    .action(async (names: string[], options: { seed: number; runs: number; outDir: string; save: boolean; exec?: string; name?: string; claims?: string }) => {
       const { assignorsCommand } = await import('./assignors-command.ts');
       setExitCode(await assignorsCommand(names, options, io));
     });

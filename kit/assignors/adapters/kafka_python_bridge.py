@@ -1,9 +1,10 @@
 """JSON bridge to kafka-python's assignors (Debian python3-kafka) for groupspec's assignor kit.
 
-Reads one JSON request per line on stdin:
-  {"assignor": "range" | "roundrobin" | "sticky",
-   "members": [{"memberId", "topics", "owned": ["t0-1", ...], "generation"}], "partitionCounts": {...}}
-and writes one JSON line per request: {"assignment": {memberId: ["t0-1", ...]}} or {"error": "..."}.
+Usage: python3 kafka_python_bridge.py range|roundrobin|sticky
+
+Speaks the kit's JSON-lines protocol (kit/assignors/README.md): first a {"ready": version} line, then
+for each request line {"members": [{"memberId", "topics", "owned": ["t0-1", ...], "generation"}],
+"partitionCounts": {...}} one reply line {"assignment": {memberId: ["t0-1", ...]}} or {"error": "..."}.
 The members are passed as kafka-python's ConsumerCoordinator passes them: decoded member metadata,
 with the sticky assignor's previous assignment and generation in its user data (StickyAssignorUserDataV1).
 """
@@ -49,8 +50,7 @@ def metadata(assignor, member):
     return ConsumerProtocolMemberMetadata(assignor.version, list(member["topics"]), user_data)
 
 
-def answer(request):
-    assignor = ASSIGNORS[request["assignor"]]
+def answer(assignor, request):
     members = {m["memberId"]: metadata(assignor, m) for m in request["members"]}
     result = assignor.assign(Cluster(request["partitionCounts"]), members)
     assignment = {}
@@ -60,11 +60,12 @@ def answer(request):
 
 
 def main():
+    assignor = ASSIGNORS[sys.argv[1]]
     sys.stdout.write(json.dumps({"ready": kafka.__version__}) + "\n")
     sys.stdout.flush()
     for line in sys.stdin:
         try:
-            reply = answer(json.loads(line))
+            reply = answer(assignor, json.loads(line))
         except Exception as error:  # the kit reports an assignor that throws; it must not kill the bridge
             reply = {"error": f"{type(error).__name__}: {error}"}
         sys.stdout.write(json.dumps(reply) + "\n")
