@@ -110,3 +110,32 @@ describe('assignor case files', () => {
     expect(() => loadCaseFile(path)).toThrow(/bad\.json:\d+: input\.members\[0\]\.generation: /);
   });
 });
+
+/**
+ * CI runs the kit on every real assignor too. The verdicts are recorded here: a deviation that
+ * disappears (a fixed version) or appears (a new finding, or a kit change) fails until this table
+ * and the README's Findings say so. Never edit it to make an assignor pass.
+ */
+const RECORDED_DEVIATIONS: Readonly<Record<string, readonly string[]>> = {
+  'kafkajs-roundrobin': ['AssignedOnlyToSubscribers'],
+  'kafka-python-range': [],
+  'kafka-python-roundrobin': [],
+  'kafka-python-sticky': ['AssignedOnlyToSubscribers', 'OrderIndependent'],
+  'platformatic-roundrobin': ['AssignedOnlyToSubscribers', 'OrderIndependent'],
+  'platformatic-cooperative-sticky': ['Balanced'],
+};
+
+describe('the kit on real assignors (seed 1, 500 groups per property)', () => {
+  test('every registered real assignor has a recorded verdict', () => {
+    const real = Object.keys(ASSIGNORS_UNDER_TEST).filter((name) => !name.startsWith('groupspec-'));
+    expect(real.sort()).toEqual(Object.keys(RECORDED_DEVIATIONS).sort());
+  });
+
+  for (const [name, deviations] of Object.entries(RECORDED_DEVIATIONS)) {
+    test(`${name}: ${deviations.length === 0 ? 'keeps everything it owes and claims' : `deviates in ${deviations.join(', ')}`}`, async () => {
+      const results = await checkAssignor(ASSIGNORS_UNDER_TEST[name](), { seed: 1, numRuns: 500 });
+      expect(results.filter((r) => r.outcome === 'crashed')).toEqual([]);
+      expect(results.filter((r) => r.outcome === 'violated').map((r) => r.property).sort()).toEqual([...deviations].sort());
+    }, 60_000);
+  }
+});
