@@ -87,6 +87,16 @@ export const MUTANTS: readonly MutantInfo[] = [
     caughtBy: 'NoRecordSkipped',
   },
   {
+    name: 'KAFKA-8069',
+    description: 'Offsets loaded after a failover are read with an expire timestamp of -1 and expire at the next check, whatever the group does (fixed in 2.2.0).',
+    caughtBy: 'OffsetsExpireOnlyWhenAllowed',
+  },
+  {
+    name: 'KAFKA-10614',
+    description: 'A broker that loses and regains leadership serves the group state it held before instead of loading the log (load and unload out of order; fixed in 2.8.1/3.0.0).',
+    caughtBy: 'NoAckedCommitLostAfterFailover',
+  },
+  {
     name: 'acks-leader-only',
     description: 'A write to __consumer_offsets is acknowledged once the leader has it (acks=1), before the followers do, so a leader crash loses acknowledged commits.',
     caughtBy: 'NoAckedCommitLostAfterFailover',

@@ -73,6 +73,11 @@ export interface BrokerState {
   readonly lagUntilMs: number | null;
   /** Replica.lastCaughtUpTimeMs: the last time this follower held everything the leader had. */
   readonly lastCaughtUpMs: number;
+  /**
+   * Mutant KAFKA-10614 only: the coordinator this broker unloaded when it lost leadership, which
+   * the bug lets it serve again when leadership returns. Always null in the faithful model.
+   */
+  readonly staleCoordinator: CoordinatorState | null;
 }
 
 export interface OffsetsPartitionState {
@@ -216,6 +221,8 @@ export interface CoordinatorState {
   readonly leaderEpoch: number;
   /** Loading (replaying the log) until then, answering COORDINATOR_LOAD_IN_PROGRESS; null once loaded. */
   readonly loadingUntilMs: number | null;
+  /** When its load completed (0 for the coordinator the run starts with). */
+  readonly loadedAtMs: number;
   /** The live group, or null when it does not exist (never created, deleted, or not loaded yet). */
   readonly group: ClassicGroup | null;
   /** Durable state, changed only by `replay` of acknowledged records. */

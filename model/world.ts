@@ -43,7 +43,7 @@ export function initialWorld(config: ModelConfig): World {
   }
   const brokerIds = Array.from({ length: config.cluster.brokers }, (_, i) => brokerEndpoint(i));
   const replicas = brokerIds.slice(0, config.cluster.offsetsReplicationFactor);
-  const brokers = Object.fromEntries(brokerIds.map((b) => [b, { alive: true, log: [], fetchAtMs: null, lagUntilMs: null, lastCaughtUpMs: 0 }]));
+  const brokers = Object.fromEntries(brokerIds.map((b) => [b, { alive: true, log: [], fetchAtMs: null, lagUntilMs: null, lastCaughtUpMs: 0, staleCoordinator: null }]));
   return {
     nowMs: 0,
     nextId: 0,

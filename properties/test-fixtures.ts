@@ -48,12 +48,13 @@ export function fixtureWorld(fixture: WorldFixture = {}): World {
     topics: Object.fromEntries(
       Object.entries(topics).map(([name, ends]) => [name, { partitions: ends.length, logEndOffsets: ends }]),
     ),
-    brokers: { b0: { alive: true, log: [], fetchAtMs: null, lagUntilMs: null, lastCaughtUpMs: 0 } },
+    brokers: { b0: { alive: true, log: [], fetchAtMs: null, lagUntilMs: null, lastCaughtUpMs: 0, staleCoordinator: null } },
     offsetsPartition: { replicas: ['b0'], leader: 'b0', leaderEpoch: 0, isr: ['b0'], highWatermark: 0 },
     coordinator: {
       broker: 'b0',
       leaderEpoch: 0,
       loadingUntilMs: null,
+      loadedAtMs: 0,
       group,
       durable: {
         groupMetadata: null,

@@ -1,5 +1,5 @@
 import type { Endpoint } from '../state.ts';
-import { type StepContext, note } from '../draft.ts';
+import { type StepContext, draftGroup, isMutant, note } from '../draft.ts';
 import { startLoading, unloadCoordinator } from '../coordinator/loading.ts';
 import { onBrokerDisconnected } from '../consumer/membership.ts';
 import { advanceHighWatermark, leaderLog, matchingPrefix, scheduleFetch, setIsr } from './replication.ts';
@@ -16,7 +16,7 @@ import { advanceHighWatermark, leaderLog, matchingPrefix, scheduleFetch, setIsr 
 export function crashBroker(ctx: StepContext, broker: Endpoint): void {
   const b = ctx.w.brokers[broker];
   if (!b.alive) return note(ctx, broker, 'is already down');
-  ctx.w.brokers[broker] = { ...b, alive: false, fetchAtMs: null };
+  ctx.w.brokers[broker] = { ...b, alive: false, fetchAtMs: null, staleCoordinator: null };
   // Its connections are gone: in-flight messages to and from it are lost, and clients notice.
   for (const key of Object.keys(ctx.w.channels)) {
     const [from, to] = key.split('>');
@@ -63,8 +63,12 @@ export function moveLeadership(ctx: StepContext, to: Endpoint): void {
   const p = ctx.w.offsetsPartition;
   if (p.leader === to) return note(ctx, 'controller', `${to} already leads`);
   if (!p.isr.includes(to) || !ctx.w.brokers[to].alive) return note(ctx, 'controller', `${to} is not a live ISR member: no clean election`);
-  unloadCoordinator(ctx, `leadership moves to ${to}`);
   const old = p.leader;
+  // KAFKA-10614 (fixed in 2.8.1/3.0.0): on a leader -> follower -> leader flap, load and unload ran
+  // out of order and the broker went on serving the group state it held before.
+  const stale = isMutant(ctx, 'KAFKA-10614') && ctx.w.coordinator !== null && ctx.w.coordinator.loadingUntilMs === null ? ctx.w.coordinator : null;
+  unloadCoordinator(ctx, `leadership moves to ${to}`);
+  if (stale !== null && old !== null) ctx.w.brokers[old] = { ...ctx.w.brokers[old], staleCoordinator: { ...stale, pendingAppends: [] } };
   becomeLeader(ctx, to, p.isr, 'preferred-leader election');
   if (old !== null) scheduleFetch(ctx, old);
 }
@@ -99,6 +103,13 @@ function becomeLeader(ctx: StepContext, leader: Endpoint, isr: readonly Endpoint
     scheduleFetch(ctx, b);
   }
   advanceHighWatermark(ctx);
+  const stale = ctx.w.brokers[leader].staleCoordinator;
+  if (stale !== null && isMutant(ctx, 'KAFKA-10614')) {
+    ctx.w.brokers[leader] = { ...ctx.w.brokers[leader], staleCoordinator: null };
+    ctx.w.coordinator = { ...stale, leaderEpoch, group: stale.group === null ? null : draftGroup(stale.group) };
+    ctx.w.ghost.failovers += 1;
+    return note(ctx, leader, `serves the group state it held before (leader epoch ${leaderEpoch}) without loading`);
+  }
   startLoading(ctx, leader, leaderEpoch);
 }
 

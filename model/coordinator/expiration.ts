@@ -44,11 +44,17 @@ export function runOffsetExpiration(ctx: StepContext): void {
   const retained = (base: number): boolean => ctx.w.nowMs - base < offsetsRetentionMs;
   // KAFKA-4682 (fixed in 2.1.0 by KIP-211): expiry by commit time whatever the group does.
   const base = isMutant(ctx, 'KAFKA-4682') ? (offset: OffsetCommitValue) => offset.commitTimestamp : expirationBase(g);
-  if (base === null) return;
+  // KAFKA-8069 (fixed in 2.2.0): on load, a record without an expire timestamp was read as having
+  // one of -1, which takes precedence over the group's state: every loaded offset expires at the
+  // first check after a failover, whatever the group does.
+  const misreadAtLoad = (offset: OffsetCommitValue): boolean => isMutant(ctx, 'KAFKA-8069') && offset.commitTimestamp < c.loadedAtMs;
+  if (base === null && !isMutant(ctx, 'KAFKA-8069')) return;
   const expired: TopicPartition[] = [];
   let allExpired = true;
   for (const [partition, offset] of Object.entries(liveOffsets(c)).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if ((!isMutant(ctx, 'KAFKA-4682') && isSubscribedToTopic(g, parseTp(partition).topic)) || retained(base(offset))) {
+    if (misreadAtLoad(offset)) {
+      expired.push(partition);
+    } else if (base === null || (!isMutant(ctx, 'KAFKA-4682') && isSubscribedToTopic(g, parseTp(partition).topic)) || retained(base(offset))) {
       allExpired = false;
     } else {
       expired.push(partition);

@@ -20,6 +20,7 @@ export function initialCoordinator(config: ModelConfig, broker: string): Coordin
     broker,
     leaderEpoch: 0,
     loadingUntilMs: null,
+    loadedAtMs: 0,
     group: null,
     durable: EMPTY_DURABLE_STATE,
     committedOffset: 0,

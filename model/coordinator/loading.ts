@@ -21,6 +21,7 @@ export function startLoading(ctx: StepContext, broker: Endpoint, leaderEpoch: nu
     broker,
     leaderEpoch,
     loadingUntilMs,
+    loadedAtMs: loadingUntilMs,
     group: null,
     durable: EMPTY_DURABLE_STATE,
     committedOffset: 0,
@@ -51,6 +52,7 @@ export function completeLoading(ctx: StepContext): void {
   c.pendingAppends = tail.length === 0 ? [] : [{ records: tail, endOffset: log.length, callback: { kind: 'none' } }];
   c.group = groupFromRecords(ctx, loaded.map(([r]) => r));
   c.loadingUntilMs = null;
+  c.loadedAtMs = ctx.w.nowMs;
   const g = c.group;
   if (g !== null) {
     ctx.effects.push({ kind: 'groupTransition', from: 'none', to: g.status, generationId: g.generationId });
