@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_CONFIG } from '../model/config.ts';
 import { DEFAULT_MAX_EVENTS, fuzz } from '../properties/fuzz.ts';
+import { measureMutants, mutantTable, type MutantDetection } from './bench-mutants.ts';
 
 /**
  * `npm run bench`: how fast the model checks histories, next to the floor fast-check itself
@@ -21,6 +22,9 @@ const WARMUP_RUNS = 30;
 const FLOOR_MIN_MS = 1000;
 const FLOOR_MAX_ROUNDS = 1000;
 const REPORTS_DIR = 'reports';
+/** Mutant detection: seeds 1..MUTANT_SEEDS, at most MUTANT_BUDGET runs each. `--no-mutants` skips it. */
+const MUTANT_SEEDS = 10;
+const MUTANT_BUDGET = 5000;
 
 interface ModelMeasurement {
   readonly runs: number;
@@ -110,6 +114,12 @@ function main(): void {
     modelEventsPerFloorCommand: floor.commandsPerSecond === 0 ? 0 : model.eventsPerSecond / floor.commandsPerSecond,
   };
   const machine = { node: process.version, platform: platform(), arch: arch(), cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length };
+  const seeds = Array.from({ length: MUTANT_SEEDS }, (_, i) => i + 1);
+  const mutants: MutantDetection[] = process.argv.includes('--no-mutants')
+    ? []
+    : measureMutants(seeds, MUTANT_BUDGET, (row) =>
+        process.stderr.write(`mutant ${row.mutant}: caught ${row.caught}/${row.seeds}, median ${row.medianRuns ?? '–'} runs\n`),
+      );
   const report = {
     format: 'groupspec.bench/v1',
     seed: SEED,
@@ -118,6 +128,8 @@ function main(): void {
     model,
     floor,
     ratio,
+    mutantBudget: MUTANT_BUDGET,
+    mutants,
   };
 
   mkdirSync(REPORTS_DIR, { recursive: true });
@@ -147,6 +159,8 @@ function renderMarkdown(report: {
   model: ModelMeasurement;
   floor: FloorMeasurement;
   ratio: { modelStepsPerFloorCommand: number; modelEventsPerFloorCommand: number };
+  mutantBudget: number;
+  mutants: readonly MutantDetection[];
 }): string {
   const n = (value: number): string => value.toLocaleString('en-US');
   const seconds = (elapsedMs: number): string => `${(elapsedMs / 1000).toFixed(2)} s`;
@@ -173,6 +187,9 @@ function renderMarkdown(report: {
     'The floor is fast-check generating arrays of the same maximum length and running a trivial',
     'command for each element: the cost of property-based testing with no model at all.',
     ...(model.violation === null ? [] : ['', `Note: the faithful model violated ${model.violation} during the run.`]),
+    ...(report.mutants.length === 0
+      ? []
+      : ['', `## Mutant detection (seeds 1-${report.mutants[0].seeds}, only the target invariant checked)`, '', ...mutantTable(report.mutants, report.mutantBudget)]),
   ].join('\n')}\n`;
 }
 
