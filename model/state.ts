@@ -204,7 +204,6 @@ export type AppendCallback =
   | {
       readonly kind: 'offsetCommit';
       readonly replyTo: ReplyTo;
-      readonly partitions: readonly TopicPartition[];
       readonly request: OffsetCommitRequest;
     };
 

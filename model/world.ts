@@ -17,7 +17,7 @@ import { closeConsumer, crashConsumer, newConsumer, restartConsumer } from './co
 import { onBrokerDisconnected } from './consumer/membership.ts';
 import { brokerEndpoint, completeFetch, isBroker, nextFetch, nextIsrShrink, nodeIdOf, shrinkIsr } from './cluster/replication.ts';
 import { crashBroker, lagFollower, moveLeadership, restartBroker } from './cluster/controller.ts';
-import { errorResponse } from './coordinator/loading.ts';
+import { errorResponseTo } from './coordinator/group.ts';
 import { onTopicDeleted } from './coordinator/offsets.ts';
 import { handleResponse } from './consumer/responses.ts';
 import { type ConsumerTimer, fireConsumerTimer, nextConsumerTimer } from './consumer/timers.ts';
@@ -171,27 +171,9 @@ function deliverToBroker(ctx: StepContext, message: Message): void {
   }
   const request = message.body as GroupRequest;
   const c = ctx.w.coordinator;
-  if (c === null || c.broker !== broker) return answer(errorResponse(emptyResponse(request), 'NOT_COORDINATOR'));
-  if (c.loadingUntilMs !== null) return answer(errorResponse(emptyResponse(request), 'COORDINATOR_LOAD_IN_PROGRESS'));
+  if (c === null || c.broker !== broker) return answer(errorResponseTo(request, 'NOT_COORDINATOR'));
+  if (c.loadingUntilMs !== null) return answer(errorResponseTo(request, 'COORDINATOR_LOAD_IN_PROGRESS'));
   handleRequest(ctx, request, replyTo);
-}
-
-/** A response of the request's API with nothing in it, for errors a broker answers without the coordinator. */
-function emptyResponse(request: GroupRequest): Response {
-  switch (request.api) {
-    case 'JoinGroup':
-      return { api: 'JoinGroup', errorCode: 'NONE', generationId: -1, protocolName: null, leader: null, skipAssignment: false, memberId: request.memberId, members: [] };
-    case 'SyncGroup':
-      return { api: 'SyncGroup', errorCode: 'NONE', protocolName: null, assignment: [] };
-    case 'Heartbeat':
-      return { api: 'Heartbeat', errorCode: 'NONE' };
-    case 'LeaveGroup':
-      return { api: 'LeaveGroup', errorCode: 'NONE', members: [] };
-    case 'OffsetCommit':
-      return { api: 'OffsetCommit', errorCode: 'NONE', partitions: request.offsets.map((o) => o.partition) };
-    case 'OffsetFetch':
-      return { api: 'OffsetFetch', errorCode: 'NONE', offsets: [] };
-  }
 }
 
 /** One direction of a consumer's connection to the broker it talks to (its coordinator, else the leader). */

@@ -2,7 +2,7 @@ import type { Endpoint } from '../state.ts';
 import { type StepContext, draftGroup, isMutant, note } from '../draft.ts';
 import { startLoading, unloadCoordinator } from '../coordinator/loading.ts';
 import { onBrokerDisconnected } from '../consumer/membership.ts';
-import { advanceHighWatermark, leaderLog, matchingPrefix, scheduleFetch, setIsr } from './replication.ts';
+import { advanceHighWatermark, scheduleFetch, setIsr } from './replication.ts';
 
 /**
  * The controller's handling of broker failures and leadership for the group's partition (KRaft's
@@ -111,10 +111,4 @@ function becomeLeader(ctx: StepContext, leader: Endpoint, isr: readonly Endpoint
     return note(ctx, leader, `serves the group state it held before (leader epoch ${leaderEpoch}) without loading`);
   }
   startLoading(ctx, leader, leaderEpoch);
-}
-
-/** For traces and invariants: how far each replica agrees with the leader. */
-export function replicaProgress(ctx: StepContext): Record<Endpoint, number> {
-  const log = leaderLog(ctx.w);
-  return Object.fromEntries(ctx.w.offsetsPartition.replicas.map((b) => [b, matchingPrefix(ctx.w.brokers[b].log, log)]));
 }

@@ -1,4 +1,4 @@
-import type { JoinGroupProtocol, JoinGroupResponse, Response, SyncGroupResponse } from '../protocol.ts';
+import type { GroupRequest, JoinGroupProtocol, JoinGroupResponse, Response, SyncGroupResponse } from '../protocol.ts';
 import type { GroupRecord } from '../records.ts';
 import type { AssignmentBasis, ReplyTo } from '../state.ts';
 import type { AssignorName, ClassicGroupStatus, ErrorCode, TopicPartition } from '../types.ts';
@@ -248,6 +248,24 @@ export function joinError(memberId: string, errorCode: ErrorCode, generationId =
 
 export function syncError(errorCode: ErrorCode): SyncGroupResponse {
   return { api: 'SyncGroup', errorCode, protocolName: null, assignment: [] };
+}
+
+/** The answer of a broker that cannot serve a group request (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS). */
+export function errorResponseTo(request: GroupRequest, errorCode: ErrorCode): Response {
+  switch (request.api) {
+    case 'JoinGroup':
+      return joinError(request.memberId, errorCode);
+    case 'SyncGroup':
+      return syncError(errorCode);
+    case 'Heartbeat':
+      return { api: 'Heartbeat', errorCode };
+    case 'LeaveGroup':
+      return { api: 'LeaveGroup', errorCode, members: [] };
+    case 'OffsetCommit':
+      return { api: 'OffsetCommit', errorCode, partitions: request.offsets.map((o) => o.partition) };
+    case 'OffsetFetch':
+      return { api: 'OffsetFetch', errorCode, offsets: [] };
+  }
 }
 
 /** The JoinGroup response of the current generation; only the leader gets the member list. */

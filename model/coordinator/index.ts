@@ -10,7 +10,7 @@ import { completeJoinFuture, joinResponseFor, member, reply, transitionTo } from
 import { handleHeartbeat } from './heartbeat.ts';
 import { handleJoinGroup } from './join.ts';
 import { handleLeaveGroup } from './leave.ts';
-import { completeOffsetCommit, handleOffsetCommit, handleOffsetFetch } from './offsets.ts';
+import { finishOffsetCommit, handleOffsetCommit, handleOffsetFetch } from './offsets.ts';
 import { expireMemberHeartbeat, fireJoinTimer, firePendingSyncTimer } from './rebalance.ts';
 import { completeSyncAssignment, handleSyncGroup } from './sync.ts';
 
@@ -108,7 +108,7 @@ function onAppendAcknowledged(ctx: StepContext): void {
     case 'syncAssignment':
       return completeSyncAssignment(ctx, callback.groupObjectId, callback.generationId, callback.assignment, callback.basis);
     case 'offsetCommit':
-      return completeOffsetCommit(ctx, callback.replyTo, callback.request);
+      return finishOffsetCommit(ctx, callback.replyTo, callback.request, 'NONE');
     case 'respond':
       return reply(ctx, callback.replyTo, callback.response);
     case 'staticReplacement': {

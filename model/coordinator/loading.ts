@@ -6,7 +6,8 @@ import type { ErrorCode } from '../types.ts';
 import { type DraftGroup, type StepContext, isMutant, note } from '../draft.ts';
 import { recordsBelow } from '../cluster/replication.ts';
 import { noteAcknowledged } from '../ghost.ts';
-import { computeSubscribedTopics, newGroup, reply } from './group.ts';
+import { computeSubscribedTopics, joinError, newGroup, reply, syncError } from './group.ts';
+import { finishOffsetCommit } from './offsets.ts';
 
 /**
  * A coordinator's life on a broker (CoordinatorRuntime scheduleLoadOperation / scheduleUnloadOperation;
@@ -113,19 +114,8 @@ export function unloadCoordinator(ctx: StepContext, reason: string): void {
   if (c === null) return;
   const g = c.group;
   for (const m of g?.members ?? []) {
-    if (m.awaitingJoin !== null) {
-      reply(ctx, m.awaitingJoin, {
-        api: 'JoinGroup',
-        errorCode: 'NOT_COORDINATOR',
-        generationId: -1,
-        protocolName: null,
-        leader: null,
-        skipAssignment: false,
-        memberId: m.memberId,
-        members: [],
-      });
-    }
-    if (m.awaitingSync !== null) reply(ctx, m.awaitingSync, { api: 'SyncGroup', errorCode: 'NOT_COORDINATOR', protocolName: null, assignment: [] });
+    if (m.awaitingJoin !== null) reply(ctx, m.awaitingJoin, joinError(m.memberId, 'NOT_COORDINATOR'));
+    if (m.awaitingSync !== null) reply(ctx, m.awaitingSync, syncError('NOT_COORDINATOR'));
   }
   for (const append of c.pendingAppends) {
     // Committed (the high watermark covers it) but not yet completed: the write survives although
@@ -140,16 +130,7 @@ export function unloadCoordinator(ctx: StepContext, reason: string): void {
 function failCallback(ctx: StepContext, callback: AppendCallback): void {
   switch (callback.kind) {
     case 'offsetCommit':
-      reply(ctx, callback.replyTo, { api: 'OffsetCommit', errorCode: 'NOT_COORDINATOR', partitions: callback.partitions });
-      ctx.effects.push({
-        kind: 'answer',
-        api: 'OffsetCommit',
-        memberId: callback.request.memberId,
-        groupInstanceId: callback.request.groupInstanceId,
-        generationId: callback.request.generationId,
-        errorCode: 'NOT_COORDINATOR',
-      });
-      return;
+      return finishOffsetCommit(ctx, callback.replyTo, callback.request, 'NOT_COORDINATOR');
     case 'respond':
       reply(ctx, callback.replyTo, errorResponse(callback.response, 'NOT_COORDINATOR'));
       return;
@@ -160,7 +141,7 @@ function failCallback(ctx: StepContext, callback: AppendCallback): void {
 }
 
 /** The same API's response carrying only an error. */
-export function errorResponse(response: Response, errorCode: ErrorCode): Response {
+function errorResponse(response: Response, errorCode: ErrorCode): Response {
   switch (response.api) {
     case 'Heartbeat':
       return { api: 'Heartbeat', errorCode };

@@ -44,7 +44,7 @@ export function handleOffsetCommit(ctx: StepContext, request: OffsetCommitReques
     generationId: request.generationId,
     offsets: request.offsets,
   });
-  appendRecords(ctx, records, { kind: 'offsetCommit', replyTo, partitions, request });
+  appendRecords(ctx, records, { kind: 'offsetCommit', replyTo, request });
 }
 
 function partitionExists(ctx: StepContext, partition: string): boolean {
@@ -53,10 +53,13 @@ function partitionExists(ctx: StepContext, partition: string): boolean {
   return state !== undefined && index < state.partitions;
 }
 
-/** The commit's records were acknowledged: answer NONE. */
-export function completeOffsetCommit(ctx: StepContext, replyTo: ReplyTo, request: OffsetCommitRequest): void {
-  reply(ctx, replyTo, { api: 'OffsetCommit', errorCode: 'NONE', partitions: request.offsets.map((o) => o.partition) });
-  answered(ctx, request, 'NONE');
+/**
+ * Answer an accepted commit once its write is over: NONE when its records were acknowledged,
+ * NOT_COORDINATOR when the coordinator was unloaded first.
+ */
+export function finishOffsetCommit(ctx: StepContext, replyTo: ReplyTo, request: OffsetCommitRequest, errorCode: ErrorCode): void {
+  reply(ctx, replyTo, { api: 'OffsetCommit', errorCode, partitions: request.offsets.map((o) => o.partition) });
+  answered(ctx, request, errorCode);
 }
 
 function answered(ctx: StepContext, request: OffsetCommitRequest, errorCode: ErrorCode): void {
