@@ -144,17 +144,11 @@ export function renderFuzzReportMarkdown(report: FuzzReport): string {
     '| | |',
     '|---|---|',
     `| verdict | ${report.verdict === 'pass' ? 'every invariant held' : report.verdict} |`,
-    `| runs | ${number(report.runs)} |`,
-    `| model steps | ${number(report.steps)} |`,
-    `| wall time | ${(report.elapsedMs / 1000).toFixed(2)} s |`,
-    `| steps/s | ${number(report.stepsPerSecond)} |`,
-    `| coordinator failovers | ${number(report.failovers)} (${failoversPerThousandSteps(report.failovers, report.steps)} per 1,000 steps) |`,
+    ...totalsRows(report),
     '',
     '## Checks per invariant',
     '',
-    '| invariant | checks |',
-    '|---|---:|',
-    ...Object.entries(report.checks).map(([name, count]) => `| ${name} | ${number(count)} |`),
+    ...checksTable(report.checks),
     '',
     '## Event kinds',
     '',
@@ -171,6 +165,30 @@ export function renderFuzzReportMarkdown(report: FuzzReport): string {
 
 export function failoversPerThousandSteps(failovers: number, steps: number): string {
   return steps === 0 ? '0' : ((1000 * failovers) / steps).toFixed(2);
+}
+
+/** The summary rows every run report shares (fuzz and soak): work done, speed, failovers. */
+export function totalsRows(totals: {
+  readonly runs: number;
+  readonly steps: number;
+  readonly elapsedMs: number;
+  readonly stepsPerSecond: number;
+  readonly failovers: number;
+}): string[] {
+  return [
+    `| runs | ${number(totals.runs)} |`,
+    `| model steps | ${number(totals.steps)} |`,
+    `| wall time | ${(totals.elapsedMs / 1000).toFixed(2)} s |`,
+    `| steps/s | ${number(totals.stepsPerSecond)} |`,
+    `| coordinator failovers | ${number(totals.failovers)} (${failoversPerThousandSteps(totals.failovers, totals.steps)} per 1,000 steps) |`,
+  ];
+}
+
+/** Checks per invariant, as a table. */
+export function checksTable(checks: Readonly<Record<string, number>>): string[] {
+  const rows = Object.entries(checks);
+  if (rows.length === 0) return ['No checks ran.'];
+  return ['| invariant | checks |', '|---|---:|', ...rows.map(([name, count]) => `| ${name} | ${number(count)} |`)];
 }
 
 function convergenceLine(convergence: FuzzReport['convergenceMs'], config: ModelConfig): string {

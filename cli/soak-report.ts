@@ -1,6 +1,6 @@
 import type { ModelConfig } from '../model/config.ts';
 import type { Violation } from '../model/run.ts';
-import { failoversPerThousandSteps, number, runIdOf, writeReportFiles, type SavedCounterexampleFiles } from './report.ts';
+import { checksTable, number, runIdOf, totalsRows, writeReportFiles, type SavedCounterexampleFiles } from './report.ts';
 
 /**
  * Soak reports, `reports/soak-seed<seed>-<mutant or model>-<hash>.json` and `.md`. As for fuzz
@@ -115,11 +115,7 @@ export function renderSoakReportMarkdown(report: SoakReport): string {
     `| verdict | ${report.verdict === 'pass' ? 'every invariant held' : report.verdict} |`,
     `| stopped by | ${STOPPED_BY[report.stoppedBy]} |`,
     `| batches | ${number(totals.batches)} |`,
-    `| runs | ${number(totals.runs)} |`,
-    `| model steps | ${number(totals.steps)} |`,
-    `| wall time | ${(totals.elapsedMs / 1000).toFixed(2)} s |`,
-    `| steps/s | ${number(totals.stepsPerSecond)} |`,
-    `| coordinator failovers | ${number(totals.failovers)} (${failoversPerThousandSteps(totals.failovers, totals.steps)} per 1,000 steps) |`,
+    ...totalsRows(totals),
     '',
     '## Batches',
     '',
@@ -145,12 +141,6 @@ export function renderSoakReportMarkdown(report: SoakReport): string {
     ...counterexampleSection(report),
   ];
   return `${lines.join('\n')}\n`;
-}
-
-function checksTable(checks: Readonly<Record<string, number>>): string[] {
-  const rows = Object.entries(checks);
-  if (rows.length === 0) return ['No checks ran.'];
-  return ['| invariant | checks |', '|---|---:|', ...rows.map(([name, count]) => `| ${name} | ${number(count)} |`)];
 }
 
 function counterexampleSection(report: SoakReport): string[] {

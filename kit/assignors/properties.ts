@@ -46,7 +46,7 @@ function canonical(assignment: KitAssignment): string {
  * all it owned is stale), and no other member of that generation claims the same partition
  * (KAFKA-12984: such a partition is unowned).
  */
-export function validClaims(input: AssignorCase): Map<TopicPartition, string> {
+function validClaims(input: AssignorCase): Map<TopicPartition, string> {
   const newest = Math.max(-1, ...input.members.map((m) => m.generation));
   const claimants = new Map<TopicPartition, string[]>();
   for (const m of input.members) {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import { parseTp, tp, type TopicPartition } from '../../../model/types.ts';
-import type { AssignorUnderTest, KitAssignment } from '../types.ts';
+import type { AssignorUnderTest } from '../types.ts';
+import { assignmentFromTopicLists } from './assignment.ts';
 
 /**
  * KafkaJS 2.2.4's RoundRobinAssigner (npm `kafkajs`, `PartitionAssigners.roundRobin`), called the
@@ -44,23 +44,13 @@ export function kafkajsRoundRobin(): AssignorUnderTest {
       }));
       const topics = [...new Set(input.members.flatMap((m) => m.topics))].sort();
       const result = await assigner.assign({ members, topics });
-      const assignment: Record<string, TopicPartition[]> = Object.fromEntries(input.members.map((m) => [m.memberId, [] as TopicPartition[]]));
-      for (const { memberId, memberAssignment } of result) {
-        const decoded = kafkajs.AssignerProtocol.MemberAssignment.decode(memberAssignment);
-        for (const [topic, partitions] of Object.entries(decoded?.assignment ?? {})) {
-          for (const p of partitions) (assignment[memberId] ??= []).push(tp(topic, p));
-        }
-      }
-      return sortedAssignment(assignment);
+      return assignmentFromTopicLists(
+        input,
+        result.map(({ memberId, memberAssignment }) => ({
+          memberId,
+          topics: Object.entries(kafkajs.AssignerProtocol.MemberAssignment.decode(memberAssignment)?.assignment ?? {}),
+        })),
+      );
     },
   };
-}
-
-function sortedAssignment(assignment: Record<string, TopicPartition[]>): KitAssignment {
-  const byTp = (a: TopicPartition, b: TopicPartition): number => {
-    const x = parseTp(a);
-    const y = parseTp(b);
-    return x.topic === y.topic ? x.partition - y.partition : x.topic < y.topic ? -1 : 1;
-  };
-  return Object.fromEntries(Object.entries(assignment).map(([m, ps]) => [m, [...ps].sort(byTp)]));
 }

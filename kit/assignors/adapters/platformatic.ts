@@ -1,6 +1,6 @@
-import { tp, type TopicPartition } from '../../../model/types.ts';
-import type { AssignorCase, AssignorClaims, AssignorUnderTest, KitAssignment } from '../types.ts';
 import { parseTp } from '../../../model/types.ts';
+import type { AssignorCase, AssignorClaims, AssignorUnderTest, KitAssignment } from '../types.ts';
+import { assignmentFromTopicLists } from './assignment.ts';
 
 /**
  * @platformatic/kafka 2.12.1's assigners (npm), from `dist/clients/consumer/partitions-assigners.js`.
@@ -56,11 +56,10 @@ function platformatic(name: 'roundRobinAssigner' | 'cooperativeStickyAssigner', 
       const topics = new Set(input.members.flatMap((m) => m.topics));
       const metadata = { topics: new Map(Object.entries(input.partitionCounts).map(([t, n]) => [t, { partitionsCount: n }])) };
       const result = (await assigner(name))(input.members[0].memberId, members, topics, metadata);
-      const assignment: Record<string, TopicPartition[]> = Object.fromEntries(input.members.map((m) => [m.memberId, [] as TopicPartition[]]));
-      for (const { memberId, assignments } of result) {
-        for (const { topic, partitions } of assignments.values()) for (const p of partitions) (assignment[memberId] ??= []).push(tp(topic, p));
-      }
-      return Object.fromEntries(Object.entries(assignment).map(([m, ps]) => [m, [...ps].sort()]));
+      return assignmentFromTopicLists(
+        input,
+        result.map(({ memberId, assignments }) => ({ memberId, topics: [...assignments.values()].map(({ topic, partitions }) => [topic, partitions] as const) })),
+      );
     },
   });
 }
