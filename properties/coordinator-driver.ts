@@ -18,7 +18,7 @@ import { initialWorld, nextDue, step } from '../model/world.ts';
  * that client's mailbox, stamped with the time it was sent.
  */
 
-/** The coordinator's endpoint (model/coordinator/group.ts COORDINATOR_ENDPOINT). */
+/** The coordinator's broker when the run starts: the preferred leader of the group's partition (model/world.ts initialWorld). */
 const BROKER = 'b0';
 /** Every driven client uses one connection. */
 const CONNECTION = 1;
