@@ -207,17 +207,20 @@ function eventTable(counts: Readonly<Record<string, number>>): string[] {
   return ['| event | count | share |', '|---|---:|---:|', ...rows, `| total | ${number(total)} | |`];
 }
 
-function counterexampleSection(report: FuzzReport): string[] {
+/** The counterexample section of a run report; `batch` names the soak batch that failed. */
+export function counterexampleSection(
+  report: { readonly verdict: string; readonly violation: Violation | null; readonly counterexample: SavedCounterexampleFiles | null },
+  batch: number | null = null,
+): string[] {
   if (report.verdict === 'pass') return ['## Counterexample', '', 'None: every checked invariant held.'];
   const violation = report.violation;
   const lines = ['## Counterexample', ''];
   if (violation !== null) {
-    lines.push(
-      `**${violation.invariant}** (${violation.kind}) violated at step ${violation.step}: ${violation.message}`,
-      '',
-    );
+    const where = batch === null ? '' : ` in batch ${batch}`;
+    lines.push(`**${violation.invariant}** (${violation.kind}) violated at step ${violation.step}${where}: ${violation.message}`, '');
   } else {
-    lines.push('The fuzzer reported a failure but its re-run shows no violation.', '');
+    const rerun = 'reported a failure but its re-run shows no violation.';
+    lines.push(batch === null ? `The fuzzer ${rerun}` : `Batch ${batch}: the fuzzer ${rerun}`, '');
   }
   if (report.counterexample !== null) {
     lines.push(

@@ -1,6 +1,6 @@
 import type { ModelConfig } from '../model/config.ts';
 import type { Violation } from '../model/run.ts';
-import { checksTable, number, runIdOf, totalsRows, writeReportFiles, type SavedCounterexampleFiles } from './report.ts';
+import { checksTable, counterexampleSection, number, runIdOf, totalsRows, writeReportFiles, type SavedCounterexampleFiles } from './report.ts';
 
 /**
  * Soak reports, `reports/soak-seed<seed>-<mutant or model>-<hash>.json` and `.md`. As for fuzz
@@ -138,29 +138,7 @@ export function renderSoakReportMarkdown(report: SoakReport): string {
     '',
     ...checksTable(totals.checks),
     '',
-    ...counterexampleSection(report),
+    ...counterexampleSection(report, report.failedBatch),
   ];
   return `${lines.join('\n')}\n`;
-}
-
-function counterexampleSection(report: SoakReport): string[] {
-  if (report.verdict === 'pass') return ['## Counterexample', '', 'None: every checked invariant held.'];
-  const lines = ['## Counterexample', ''];
-  const violation = report.violation;
-  if (violation !== null) {
-    lines.push(
-      `**${violation.invariant}** (${violation.kind}) violated at step ${violation.step} in batch ${report.failedBatch}: ${violation.message}`,
-      '',
-    );
-  } else {
-    lines.push(`Batch ${report.failedBatch}: the fuzzer reported a failure but its re-run shows no violation.`, '');
-  }
-  if (report.counterexample !== null) {
-    lines.push(
-      `- file: \`${report.counterexample.json}\``,
-      `- trace: \`${report.counterexample.trace}\``,
-      `- replay: \`npx groupspec replay ${report.counterexample.json}\``,
-    );
-  }
-  return lines;
 }
