@@ -108,6 +108,7 @@ export async function fuzzCommand(options: FuzzCommandOptions, io: Io): Promise<
     checks: outcome.checks,
     eventCounts: outcome.eventCounts,
     failovers: outcome.failovers,
+    rebalance: outcome.rebalance,
     convergenceMs: outcome.convergenceMs,
     verdict: failure === null ? 'pass' : violation === null ? 'failure without violation' : 'violation',
     violation,

@@ -47,6 +47,10 @@ describe('fuzz reports', () => {
       checks: { NoDoublePartitionOwnership: 3468 },
       eventCounts: { StartConsumer: 20, AdvanceTime: 30 },
       failovers: 3,
+      rebalance: {
+        range: { generations: 10, kept: 6, moved: 2, imbalance: { '0': 3, '1': 4, '3': 1 } },
+        'cooperative-sticky': { generations: 4, kept: 9, moved: 0, imbalance: {} },
+      },
       convergenceMs: { max: 24_000, median: 6000, runs: 11 },
       verdict: 'violation',
       violation: { invariant: 'NoDoublePartitionOwnership', kind: 'safety', step: 34, eventIndex: -1, message: 't0-0 twice', witness: {} },
@@ -55,6 +59,8 @@ describe('fuzz reports', () => {
     const markdown = renderFuzzReportMarkdown(report);
     expect(markdown.split('\n').slice(0, 3)).toEqual(['SEED=7', '', 'mutant=range-overlap']);
     expect(markdown).toContain('| steps/s | 6,912 |');
+    expect(markdown).toContain('| cooperative-sticky | 4 | 9 | 0 | 100.0% | – | – | 0 |');
+    expect(markdown).toContain('| range | 10 | 6 | 2 | 75.0% | 1 | 3 | 8 |');
     expect(markdown).toContain('| AdvanceTime | 30 | 60.0% |');
     expect(markdown).toContain('11 runs converged; median 6,000 ms, max 24,000 ms; the bound is ');
     expect(markdown).toContain('**NoDoublePartitionOwnership** (safety) violated at step 34: t0-0 twice');

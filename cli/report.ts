@@ -1,3 +1,4 @@
+import type { MeasuresByProtocol } from '../model/measures.ts';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,6 +50,7 @@ export interface FuzzReport {
   readonly checks: Readonly<Record<string, number>>;
   readonly eventCounts: Readonly<Record<string, number>>;
   readonly failovers: number;
+  readonly rebalance: FuzzOutcome['rebalance'];
   readonly convergenceMs: FuzzOutcome['convergenceMs'];
   readonly verdict: 'pass' | 'violation' | 'failure without violation';
   readonly violation: Violation | null;
@@ -154,6 +156,10 @@ export function renderFuzzReportMarkdown(report: FuzzReport): string {
     '',
     ...eventTable(report.eventCounts),
     '',
+    '## Rebalances: stickiness and balance per assignor',
+    '',
+    ...rebalanceTable(report.rebalance),
+    '',
     '## Convergence after quiescence (simulated time)',
     '',
     convergenceLine(report.convergenceMs, report.config),
@@ -189,6 +195,43 @@ export function checksTable(checks: Readonly<Record<string, number>>): string[] 
   const rows = Object.entries(checks);
   if (rows.length === 0) return ['No checks ran.'];
   return ['| invariant | checks |', '|---|---:|', ...rows.map(([name, count]) => `| ${name} | ${number(count)} |`)];
+}
+
+/**
+ * Per assignor: Stable generations seen; stickiness = partitions kept by their previous holder
+ * over those kept or moved away from a holder still in the group; balance = max − min partitions
+ * per member where subscriptions are identical and the assignment complete (median, max).
+ */
+export function rebalanceTable(measures: MeasuresByProtocol): string[] {
+  const rows = Object.entries(measures).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (rows.length === 0) return ['No Stable generation was reached.'];
+  return [
+    '| assignor | Stable generations | kept | moved | stickiness | balance median | balance max | judged |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(([protocol, m]) => {
+      const sticky = m.kept + m.moved === 0 ? '–' : `${((100 * m.kept) / (m.kept + m.moved)).toFixed(1)}%`;
+      const { median, max, count } = histogramStats(m.imbalance);
+      return `| ${protocol} | ${number(m.generations)} | ${number(m.kept)} | ${number(m.moved)} | ${sticky} | ${median} | ${max} | ${number(count)} |`;
+    }),
+  ];
+}
+
+function histogramStats(histogram: Readonly<Record<string, number>>): { median: string; max: string; count: number } {
+  const values = Object.entries(histogram)
+    .map(([value, n]) => [Number(value), n] as const)
+    .sort((a, b) => a[0] - b[0]);
+  const count = values.reduce((sum, [, n]) => sum + n, 0);
+  if (count === 0) return { median: '–', max: '–', count };
+  let seen = 0;
+  let median = values[0][0];
+  for (const [value, n] of values) {
+    seen += n;
+    if (seen * 2 > count) {
+      median = value;
+      break;
+    }
+  }
+  return { median: String(median), max: String(values[values.length - 1][0]), count };
 }
 
 function convergenceLine(convergence: FuzzReport['convergenceMs'], config: ModelConfig): string {

@@ -1,3 +1,4 @@
+import { type RebalanceMeasures, mergeMeasures } from '../model/measures.ts';
 import type { MutantInfo } from '../model/mutants.ts';
 import type { Counterexample } from '../properties/counterexample.ts';
 import { fuzz, type FuzzFailure, type FuzzProgress } from '../properties/fuzz.ts';
@@ -73,6 +74,7 @@ export async function soakCommand(options: SoakCommandOptions, io: Io): Promise<
   let totalRuns = 0;
   let totalSteps = 0;
   let totalFailovers = 0;
+  const rebalance: Record<string, RebalanceMeasures> = {};
   let stoppedBy: SoakReport['stoppedBy'] = 'batches';
   let failed: FailedBatch | null = null;
 
@@ -104,6 +106,7 @@ export async function soakCommand(options: SoakCommandOptions, io: Io): Promise<
     totalRuns += outcome.runs;
     totalSteps += outcome.steps;
     totalFailovers += outcome.failovers;
+    mergeMeasures(rebalance, outcome.rebalance);
     for (const [name, n] of Object.entries(outcome.checks)) checks[name] = (checks[name] ?? 0) + n;
     for (const [type, n] of Object.entries(outcome.eventCounts)) eventCounts[type] = (eventCounts[type] ?? 0) + n;
 
@@ -166,6 +169,7 @@ export async function soakCommand(options: SoakCommandOptions, io: Io): Promise<
       checks,
       eventCounts,
       failovers: totalFailovers,
+      rebalance,
     },
     batches,
     failedBatch: failed?.plan.batch ?? null,

@@ -1,6 +1,7 @@
 import type { ModelConfig } from '../model/config.ts';
 import type { Violation } from '../model/run.ts';
-import { checksTable, counterexampleSection, number, runIdOf, totalsRows, writeReportFiles, type SavedCounterexampleFiles } from './report.ts';
+import { checksTable, counterexampleSection, number, rebalanceTable, runIdOf, totalsRows, writeReportFiles, type SavedCounterexampleFiles } from './report.ts';
+import type { MeasuresByProtocol } from '../model/measures.ts';
 
 /**
  * Soak reports, `reports/soak-seed<seed>-<mutant or model>-<hash>.json` and `.md`. As for fuzz
@@ -50,6 +51,7 @@ export interface SoakTotals {
   readonly checks: Readonly<Record<string, number>>;
   readonly eventCounts: Readonly<Record<string, number>>;
   readonly failovers: number;
+  readonly rebalance: MeasuresByProtocol;
 }
 
 export interface SoakReport {
@@ -137,6 +139,10 @@ export function renderSoakReportMarkdown(report: SoakReport): string {
     '## Checks per invariant (all batches)',
     '',
     ...checksTable(totals.checks),
+    '',
+    '## Rebalances: stickiness and balance per assignor (all batches)',
+    '',
+    ...rebalanceTable(totals.rebalance),
     '',
     ...counterexampleSection(report, report.failedBatch),
   ];

@@ -35,6 +35,8 @@ export type HistoryEvent =
       readonly how: 'crash' | 'close';
       readonly downMs: number;
       readonly subscription?: readonly string[];
+      /** The process comes back with these assignors (a rolling upgrade, KIP-429). */
+      readonly assignors?: readonly AssignorName[];
     }
   /** A stopped consumer's process starts again, with the same group.instance.id if it has one. */
   | { readonly type: 'RestartConsumer'; readonly consumer: string }

@@ -29,6 +29,8 @@ export type Intent =
       readonly downMs: number;
       /** 0: same configuration; otherwise the topic mask of a new subscription. */
       readonly newTopicsMask: number;
+      /** 0: same assignors; otherwise 1 + an `ASSIGNOR_CHOICES` index (a rolling upgrade). */
+      readonly newAssignors?: number;
     }
   | { readonly type: 'StallConsumer'; readonly pick: number; readonly durationMs: number }
   | { readonly type: 'PauseConsumer'; readonly pick: number; readonly durationMs: number }
@@ -50,13 +52,27 @@ export type Intent =
 
 export type IntentType = Intent['type'];
 
-/** The assignor lists a started consumer may be configured with, by `assignors` index. */
+/**
+ * The partition.assignment.strategy lists a started consumer may be configured with, by
+ * `assignors` index. A consumer runs the cooperative protocol only when every assignor it lists
+ * supports it ([cooperative-sticky]); [cooperative-sticky, range] and [range, cooperative-sticky]
+ * are the eager first step of KIP-429's two-bounce upgrade.
+ */
 export const ASSIGNOR_CHOICES: readonly (readonly AssignorName[])[] = [
   ['range'],
   ['roundrobin'],
   ['range', 'roundrobin'],
   ['roundrobin', 'range'],
+  ['sticky'],
+  ['range', 'sticky'],
+  ['cooperative-sticky'],
+  ['cooperative-sticky', 'range'],
+  ['range', 'cooperative-sticky'],
 ];
+
+function assignorsOf(index: number): readonly AssignorName[] {
+  return ASSIGNOR_CHOICES[Math.abs(index) % ASSIGNOR_CHOICES.length] ?? ALL_ASSIGNORS;
+}
 
 /**
  * Client configurations a started consumer may have, by `profile` index: the default first, then
@@ -137,7 +153,7 @@ export function resolveIntent(world: World, config: ModelConfig, intent: Intent)
         consumer,
         groupInstanceId: intent.isStatic ? `instance-${count + 1}` : null,
         subscription: topicsOf(config, intent.topicsMask),
-        assignors: ASSIGNOR_CHOICES[Math.abs(intent.assignors) % ASSIGNOR_CHOICES.length] ?? ALL_ASSIGNORS,
+        assignors: assignorsOf(intent.assignors),
         ...profileOverrides(config, intent.profile ?? 0),
         ...(intent.commitMode === 1 ? { commitMode: 'async' as const } : intent.commitMode === 2 ? { commitMode: 'auto' as const } : {}),
       };
@@ -150,8 +166,14 @@ export function resolveIntent(world: World, config: ModelConfig, intent: Intent)
     case 'BounceConsumer': {
       const consumer = pickOf(runningConsumers(world), intent.pick);
       if (consumer === null) return null;
-      const bounce = { type: 'BounceConsumer' as const, consumer, how: intent.how, downMs: intent.downMs };
-      return intent.newTopicsMask === 0 ? bounce : { ...bounce, subscription: topicsOf(config, intent.newTopicsMask) };
+      return {
+        type: 'BounceConsumer',
+        consumer,
+        how: intent.how,
+        downMs: intent.downMs,
+        ...(intent.newTopicsMask === 0 ? {} : { subscription: topicsOf(config, intent.newTopicsMask) }),
+        ...((intent.newAssignors ?? 0) === 0 ? {} : { assignors: assignorsOf((intent.newAssignors ?? 1) - 1) }),
+      };
     }
     case 'RestartConsumer': {
       const consumer = pickOf(stoppedConsumers(world), intent.pick);

@@ -30,6 +30,18 @@ export const MUTANTS: readonly MutantInfo[] = [
     caughtBy: 'StableImpliesFullAssignment',
   },
   {
+    name: 'cooperative-sticky-skips-adjust',
+    description:
+      'CooperativeStickyAssignor without adjustAssignment: a partition that changes owner is given to its new owner in the same generation, while the old owner still consumes it.',
+    caughtBy: 'CooperativeTwoRoundRule',
+  },
+  {
+    name: 'cooperative-client-omits-owned',
+    description:
+      'A cooperative consumer keeps its partitions through a rebalance but sends no ownedPartitions in JoinGroup, so the assignor moves them at once and two current members hold one partition.',
+    caughtBy: 'NoDoubleClientAssignment',
+  },
+  {
     name: 'KAFKA-12759',
     description:
       'A static member that rejoins a Stable group subscribed to different topics does not trigger a rebalance, so its new topics are never assigned (open upstream; Kafka behaves like this at our reference snapshot).',

@@ -7,11 +7,26 @@ import type { AssignmentBasis } from './state.ts';
  * Assignment) is carried decoded rather than as bytes.
  */
 
-/** ConsumerProtocolSubscription, decoded. Eager consumers send no owned partitions. */
+/**
+ * ConsumerProtocolSubscription, decoded. `ownedPartitions` are the partitions the consumer holds
+ * when it joins (ConsumerCoordinator.metadata: assignedPartitionsList): always empty for an eager
+ * consumer, which revoked everything first (KIP-429).
+ */
 export interface Subscription {
   readonly topics: readonly string[];
   readonly ownedPartitions: readonly TopicPartition[];
   /** The generation the owned partitions were owned in (KIP-792); -1 when unknown. */
+  readonly generationId: number;
+  /** StickyAssignor's userData; absent for every other assignor and before its first assignment. */
+  readonly userData?: StickyUserData;
+}
+
+/**
+ * What StickyAssignor remembers from its last assignment (onAssignment) and sends as userData:
+ * eager consumers own nothing when they join, so this is how it stays sticky.
+ */
+export interface StickyUserData {
+  readonly partitions: readonly TopicPartition[];
   readonly generationId: number;
 }
 

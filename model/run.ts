@@ -1,3 +1,4 @@
+import { type MeasuresByProtocol, RebalanceObserver } from './measures.ts';
 import type { ModelConfig } from './config.ts';
 import type { Effect, HistoryEvent, StepEvent } from './events.ts';
 import { type Intent, resolveIntent } from './intents.ts';
@@ -55,6 +56,8 @@ export interface RunResult {
   readonly eventCounts: Readonly<Record<string, number>>;
   /** Simulated ms from the end of the last fault until convergence; null if not checked or never. */
   readonly convergenceMs: number | null;
+  /** How sticky and balanced the run's Stable generations were, per protocol. */
+  readonly rebalance: MeasuresByProtocol;
   readonly finalWorld: World;
 }
 
@@ -91,6 +94,7 @@ class Runner {
   readonly eventCounts: Record<string, number> = {};
   readonly events: HistoryEvent[] = [];
   readonly invariants: SelectedInvariants;
+  readonly measures = new RebalanceObserver();
 
   constructor(
     readonly config: ModelConfig,
@@ -138,6 +142,7 @@ class Runner {
     const { world, effects } = outcome;
     this.world = world;
     this.steps += 1;
+    this.measures.observe(world);
     this.trace?.push({ step: this.steps, eventIndex: this.eventIndex, event, nowMs: world.nowMs, effects, world });
     for (const inv of this.invariants.actions) {
       this.checks[inv.name] += 1;
@@ -216,6 +221,7 @@ class Runner {
       checks: this.checks,
       eventCounts: this.eventCounts,
       convergenceMs,
+      rebalance: this.measures.byProtocol,
       finalWorld: this.world,
     };
   }

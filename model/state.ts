@@ -1,5 +1,5 @@
 import type { AssignorName, ClassicGroupStatus, ErrorCode, TopicPartition } from './types.ts';
-import type { JoinGroupProtocol, OffsetCommitRequest, Request, Response } from './protocol.ts';
+import type { JoinGroupProtocol, OffsetCommitRequest, Request, Response, StickyUserData } from './protocol.ts';
 import type { CommitMode } from './config.ts';
 import type { DurableGroupState, GroupRecord } from './records.ts';
 
@@ -132,6 +132,14 @@ export type JoinTimer =
   /** The join phase deadline: the max of the members' rebalanceTimeoutMs. */
   | { readonly kind: 'rebalance'; readonly atMs: number };
 
+/** A member as the leader saw it: its subscription and the partitions it said it owned (KIP-429). */
+export interface AssignmentBasisMember {
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly topics: readonly string[];
+  readonly ownedPartitions: readonly TopicPartition[];
+}
+
 /**
  * Model-only annotation carried with the leader's assignment: what the leader's assignor saw.
  * Invariants judge an assignment against this, since subscriptions and topics may change after it
@@ -140,7 +148,7 @@ export type JoinTimer =
 export interface AssignmentBasis {
   readonly generationId: number;
   readonly partitionCounts: Readonly<Record<string, number>>;
-  readonly members: readonly { readonly memberId: string; readonly groupInstanceId: string | null; readonly topics: readonly string[] }[];
+  readonly members: readonly AssignmentBasisMember[];
 }
 
 export interface ClassicGroup {
@@ -291,6 +299,8 @@ export interface ConsumerState {
   readonly processingTimeMs: number;
   readonly commitMode: CommitMode;
   readonly assignors: readonly AssignorName[];
+  /** StickyAssignor's memory of its last assignment, sent as userData; lost with the process. */
+  readonly stickyUserData: StickyUserData | null;
   readonly subscription: readonly string[];
   /** The subscription sent in the last JoinGroup; a difference forces a rejoin. */
   readonly joinedSubscription: readonly string[] | null;

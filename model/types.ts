@@ -45,7 +45,7 @@ export type ErrorCode =
   | 'UNKNOWN_TOPIC_OR_PARTITION';
 
 /** Assignor names as they appear in JoinGroup protocols (`partition.assignment.strategy`). */
-export type AssignorName = 'range' | 'roundrobin';
+export type AssignorName = 'range' | 'roundrobin' | 'sticky' | 'cooperative-sticky';
 
 export const ALL_ASSIGNORS: readonly AssignorName[] = ['range', 'roundrobin'];
 

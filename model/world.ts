@@ -204,6 +204,7 @@ function applyHistoryEvent(ctx: StepContext, event: HistoryEvent): void {
       else crashConsumer(ctx, c);
       c.restartAtMs = w.nowMs + event.downMs;
       if (event.subscription !== undefined) c.subscription = event.subscription;
+      if (event.assignors !== undefined) c.assignors = event.assignors;
       return;
     }
     case 'StallConsumer': {

@@ -32,7 +32,21 @@ function durationMs(maxMs: number): fc.Arbitrary<number> {
   );
 }
 
-export function intentArbitraries(config: ModelConfig): Record<IntentType, fc.Arbitrary<Intent>> {
+/**
+ * Assignor palettes, as `ASSIGNOR_CHOICES` indices: each run draws one, so that most groups agree
+ * on a protocol (members with no assignor in common fail with INCONSISTENT_GROUP_PROTOCOL) and
+ * sticky and cooperative groups are common rather than the rare all-agreeing draw.
+ */
+export const ASSIGNOR_PALETTES: readonly (readonly number[])[] = [
+  [0, 1, 2, 3], // range and roundrobin
+  [4, 5], // eager sticky
+  [6], // cooperative-sticky only: the cooperative protocol
+  [6, 7, 8], // KIP-429's upgrade: eager members that list cooperative-sticky next to cooperative ones
+  [0, 1, 2, 3, 4, 5, 6, 7, 8], // anything, incompatible lists included
+];
+
+export function intentArbitraries(config: ModelConfig, palette: readonly number[] = ASSIGNOR_PALETTES[4]): Record<IntentType, fc.Arbitrary<Intent>> {
+  const assignors = fc.constantFrom(...palette);
   const topicMasks = fc.integer({ min: 1, max: (1 << config.topicNamePool.length) - 1 });
   const timeoutScaleMs = 2 * Math.max(config.client.maxPollIntervalMs, config.client.sessionTimeoutMs);
   return {
@@ -40,7 +54,7 @@ export function intentArbitraries(config: ModelConfig): Record<IntentType, fc.Ar
       type: fc.constant('StartConsumer' as const),
       isStatic: fc.boolean(),
       topicsMask: topicMasks,
-      assignors: fc.nat({ max: 3 }),
+      assignors,
       profile: fc.nat({ max: 7 }),
       commitMode: fc.nat({ max: 2 }),
     }),
@@ -53,6 +67,7 @@ export function intentArbitraries(config: ModelConfig): Record<IntentType, fc.Ar
       how: fc.constantFrom<'crash' | 'close'>('crash', 'close'),
       downMs: durationMs(timeoutScaleMs),
       newTopicsMask: fc.oneof(fc.constant(0), topicMasks),
+      newAssignors: fc.oneof(fc.constant(0), assignors.map((i) => i + 1)),
     }),
     StallConsumer: fc.record({ type: fc.constant('StallConsumer' as const), pick, durationMs: durationMs(timeoutScaleMs) }),
     PauseConsumer: fc.record({ type: fc.constant('PauseConsumer' as const), pick, durationMs: durationMs(timeoutScaleMs) }),
@@ -128,8 +143,9 @@ export function historyArbitraryWithWeights(
   config: ModelConfig,
   weights: Readonly<Record<IntentType, number>>,
   maxEvents: number,
+  palette?: readonly number[],
 ): fc.Arbitrary<Intent[]> {
-  const arbitraries = intentArbitraries(config);
+  const arbitraries = intentArbitraries(config, palette);
   const weighted = (Object.keys(arbitraries) as IntentType[])
     .filter((kind) => weights[kind] > 0)
     .map((kind) => ({ arbitrary: arbitraries[kind], weight: weights[kind] }));
@@ -137,6 +153,9 @@ export function historyArbitraryWithWeights(
 }
 
 export function historyArbitrary(config: ModelConfig, options: HistoryOptions): fc.Arbitrary<Intent[]> {
-  if (!options.swarm) return historyArbitraryWithWeights(config, DEFAULT_WEIGHTS, options.maxEvents);
-  return swarmWeightsArbitrary().chain((weights) => historyArbitraryWithWeights(config, weights, options.maxEvents));
+  const palettes = fc.constantFrom(...ASSIGNOR_PALETTES);
+  if (!options.swarm) return palettes.chain((palette) => historyArbitraryWithWeights(config, DEFAULT_WEIGHTS, options.maxEvents, palette));
+  return fc
+    .tuple(swarmWeightsArbitrary(), palettes)
+    .chain(([weights, palette]) => historyArbitraryWithWeights(config, weights, options.maxEvents, palette));
 }

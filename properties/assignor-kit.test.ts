@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { rangeAssignor, roundRobinAssignor, type Assignor } from '../model/assignors/index.ts';
-import { MODEL_RANGE, MODEL_ROUNDROBIN } from '../kit/assignors/adapters/model.ts';
+import { MODEL_COOPERATIVE_STICKY, MODEL_RANGE, MODEL_ROUNDROBIN, MODEL_STICKY } from '../kit/assignors/adapters/model.ts';
 import { checkAssignor } from '../kit/assignors/check.ts';
 import { loadCaseFile } from '../kit/assignors/case-file.ts';
 import { ASSIGNOR_PROPERTIES } from '../kit/assignors/properties.ts';
@@ -24,7 +24,7 @@ function fromModel(name: string, assignor: Assignor, mutant: string | null, clai
     description: name,
     claims,
     async assign(input) {
-      return assignor(input.members.map((m) => ({ memberId: m.memberId, groupInstanceId: null, topics: m.topics })), input.partitionCounts, mutant);
+      return assignor(input.members.map((m) => ({ memberId: m.memberId, groupInstanceId: null, topics: m.topics, ownedPartitions: m.owned, generationId: m.generation })), input.partitionCounts, mutant);
     },
   };
 }
@@ -56,11 +56,23 @@ const BROKEN: readonly { readonly property: string; readonly impl: AssignorUnder
   { property: 'CooperativeNoDirectMove', impl: fromModel('roundrobin-claims-cooperative', roundRobinAssignor, null, { ...BASIC, cooperative: true }) },
 ];
 
+/**
+ * Kit properties our faithful ports break because the Java assignors break them (README findings
+ * 9–11, each confirmed by running the Java classes on the shrunk case). At this test's budget only
+ * CooperativeNoDirectMove shows; the saved case files replay the others. A port that differs from
+ * Java is fixed, never listed here.
+ */
+const JAVA_REFERENCE_CONTRADICTIONS: Readonly<Record<string, readonly string[]>> = {
+  'groupspec-cooperative-sticky': ['CooperativeNoDirectMove'],
+};
+
 describe('assignor conformance kit', () => {
-  for (const impl of [MODEL_RANGE, MODEL_ROUNDROBIN]) {
+  for (const impl of [MODEL_RANGE, MODEL_ROUNDROBIN, MODEL_STICKY, MODEL_COOPERATIVE_STICKY]) {
     test(`${impl.name} keeps everything it owes and claims`, async () => {
       const results = await checkAssignor(impl, OPTIONS);
-      for (const r of results) expect(r.outcome, `${r.property}: ${r.counterexample?.message}`).not.toMatch(/violated|crashed/);
+      const expected = JAVA_REFERENCE_CONTRADICTIONS[impl.name] ?? [];
+      for (const r of results.filter((x) => !expected.includes(x.property))) expect(r.outcome, `${r.property}: ${r.counterexample?.message}`).not.toMatch(/violated|crashed/);
+      expect(results.filter((r) => r.outcome === 'violated').map((r) => r.property)).toEqual(expected);
       expect(results.filter((r) => r.outcome === 'held').length).toBeGreaterThanOrEqual(6);
     });
   }

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { ASSIGNORS, rangeAssignor, roundRobinAssignor, sortMembers, type AssignorMember } from '../model/assignors/index.ts';
 import { tp } from '../model/types.ts';
 
-const dyn = (memberId: string, topics: string[]): AssignorMember => ({ memberId, groupInstanceId: null, topics });
-const stat = (memberId: string, groupInstanceId: string, topics: string[]): AssignorMember => ({ memberId, groupInstanceId, topics });
+const dyn = (memberId: string, topics: string[]): AssignorMember => ({ memberId, groupInstanceId: null, topics, ownedPartitions: [], generationId: -1 });
+const stat = (memberId: string, groupInstanceId: string, topics: string[]): AssignorMember => ({ memberId, groupInstanceId, topics, ownedPartitions: [], generationId: -1 });
 
 describe('member order (AbstractPartitionAssignor.MemberInfo.compareTo)', () => {
   it('puts static members first by groupInstanceId, then dynamic members by memberId', () => {
@@ -117,6 +117,8 @@ describe('faithful assignors on random groups', () => {
         memberId: fc.constantFrom('m0', 'm1', 'm2', 'm3', 'm4', 'm5'),
         groupInstanceId: fc.option(fc.constantFrom('i0', 'i1', 'i2', 'i3', 'i4', 'i5'), { nil: null }),
         topics: fc.subarray(TOPICS),
+        ownedPartitions: fc.constant([]),
+        generationId: fc.constant(-1),
       }),
       { selector: (m) => m.memberId, maxLength: 6 },
     ),

@@ -20,7 +20,7 @@ const nonNegativeInt = z.number().int().nonnegative();
 const positiveInt = z.number().int().positive();
 const name = z.string().min(1);
 
-const assignorName = z.enum(['range', 'roundrobin'] satisfies AssignorName[]);
+const assignorName = z.enum(['range', 'roundrobin', 'sticky', 'cooperative-sticky'] satisfies AssignorName[]);
 
 /** "topic-partition", the way Kafka logs print a partition (model/types.ts `tp`). */
 const topicPartition = z.string().regex(/^.+-\d+$/, 'expected "topic-partition", e.g. "t0-1"');
@@ -110,6 +110,7 @@ export const historyEventSchema = z.discriminatedUnion('type', [
     how: z.enum(['crash', 'close']),
     downMs: nonNegativeInt,
     subscription: z.array(name).readonly().optional(),
+    assignors: z.array(assignorName).min(1).readonly().optional(),
   }),
   z.strictObject({ type: z.literal('StallConsumer'), consumer, durationMs: nonNegativeInt }),
   z.strictObject({ type: z.literal('PauseConsumer'), consumer, durationMs: nonNegativeInt }),

@@ -3,6 +3,7 @@ import type { ModelConfig } from '../model/config.ts';
 import type { Intent } from '../model/intents.ts';
 import { type RunResult, runIntents } from '../model/run.ts';
 import { historyArbitrary } from './arbitraries.ts';
+import { type MeasuresByProtocol, type RebalanceMeasures, mergeMeasures } from '../model/measures.ts';
 
 /**
  * The fuzz driver: fast-check generates histories, the runner checks every invariant after every
@@ -54,6 +55,8 @@ export interface FuzzOutcome {
   readonly eventCounts: Readonly<Record<string, number>>;
   /** Coordinator failovers (a new leader's coordinator started loading), over the counted runs. */
   readonly failovers: number;
+  /** Stickiness and balance of the Stable generations, per protocol, over the counted runs. */
+  readonly rebalance: MeasuresByProtocol;
   /** Simulated time to converge after quiescence, over runs that checked liveness. */
   readonly convergenceMs: { readonly max: number; readonly median: number; readonly runs: number } | null;
   readonly failure: FuzzFailure | null;
@@ -69,6 +72,7 @@ export function fuzz(options: FuzzOptions): FuzzOutcome {
   let runs = 0;
   let steps = 0;
   let failovers = 0;
+  const rebalance: Record<string, RebalanceMeasures> = {};
   let shrinking = false;
   let lastProgress = started;
   const progressEvery = options.progressEveryMs ?? 1000;
@@ -84,6 +88,7 @@ export function fuzz(options: FuzzOptions): FuzzOutcome {
       for (const [type, n] of Object.entries(result.eventCounts)) eventCounts[type] = (eventCounts[type] ?? 0) + n;
       if (result.convergenceMs !== null) convergence.push(result.convergenceMs);
       failovers += result.finalWorld.ghost.failovers;
+      mergeMeasures(rebalance, result.rebalance);
     }
     if (options.onProgress !== undefined && Date.now() - lastProgress >= progressEvery) {
       lastProgress = Date.now();
@@ -126,6 +131,7 @@ export function fuzz(options: FuzzOptions): FuzzOutcome {
     checks,
     eventCounts,
     failovers,
+    rebalance,
     convergenceMs:
       convergence.length === 0
         ? null

@@ -76,13 +76,17 @@ function renderRequest(request: Request): string {
   switch (request.api) {
     case 'JoinGroup': {
       const metadata = request.protocols[0]?.metadata;
-      const owned = metadata !== undefined && metadata.ownedPartitions.length > 0 ? [`owned=${compact(metadata.ownedPartitions)}`] : [];
+      const owned = metadata !== undefined && metadata.ownedPartitions.length > 0 ? [`owned=${compact(metadata.ownedPartitions)}@gen${metadata.generationId}`] : [];
+      // StickyAssignor's userData: the assignment it remembers (eager members own nothing when they join).
+      const userData = request.protocols.find((protocol) => protocol.metadata.userData !== undefined)?.metadata.userData;
+      const remembered = userData === undefined ? [] : [`sticky-userdata=${compact(userData.partitions)}@gen${userData.generationId}`];
       return [
         `member=${compact(request.memberId)}`,
         `instance=${compact(request.groupInstanceId)}`,
         `protocols=${compact(request.protocols.map((protocol) => protocol.name))}`,
         `topics=${compact(metadata?.topics ?? [])}`,
         ...owned,
+        ...remembered,
         `session=${ms(request.sessionTimeoutMs)}`,
         `rebalance=${ms(request.rebalanceTimeoutMs)}`,
         `v${request.apiVersion}`,

@@ -449,7 +449,7 @@ export function renderEvent(event: StepEvent, effects: readonly Effect[] = []): 
     case 'BounceConsumer':
       return `BounceConsumer ${event.consumer} ${event.how}, restart after ${ms(event.downMs)}${
         event.subscription === undefined ? '' : ` with subscription=${compact(event.subscription)}`
-      }`;
+      }${event.assignors === undefined ? '' : ` with assignors=${compact(event.assignors)}`}`;
     case 'StallConsumer':
     case 'PauseConsumer':
       return `${event.type} ${event.consumer} for ${ms(event.durationMs)}`;

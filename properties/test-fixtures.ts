@@ -138,6 +138,7 @@ export function fixtureRun(violation: Violation | null = null): RunResult {
     violation,
     trace,
     checks: { NoDoublePartitionOwnership: 2 },
+    rebalance: {},
     eventCounts: { StartConsumer: 1, AdvanceTime: 1 },
     convergenceMs: violation === null ? 1500 : null,
     finalWorld: world2,

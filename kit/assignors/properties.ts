@@ -40,11 +40,12 @@ function canonical(assignment: KitAssignment): string {
 }
 
 /**
- * Claims that survive, by the strictest rule Kafka's own sticky assignors apply
- * (AbstractStickyAssignor): the member still subscribes to the topic, the partition exists, the
- * member is of the newest generation any member reports (an older member missed a rebalance, so
- * all it owned is stale), and no other member of that generation claims the same partition
- * (KAFKA-12984: such a partition is unowned).
+ * The claims the kit protects: only unambiguous ones. The member still subscribes to the topic,
+ * the partition exists, the member is of the newest generation any member reports (an older
+ * member missed a rebalance), and no other member of that generation claims the same partition
+ * (KAFKA-12984: such a partition is unowned). Stricter than Java's AbstractStickyAssignor, which
+ * also keeps uncontested claims of older generations: the kit never faults an assignor for
+ * dropping a claim Java would keep.
  */
 function validClaims(input: AssignorCase): Map<TopicPartition, string> {
   const newest = Math.max(-1, ...input.members.map((m) => m.generation));

@@ -1,4 +1,4 @@
-import { MODEL_RANGE, MODEL_ROUNDROBIN } from './adapters/model.ts';
+import { MODEL_COOPERATIVE_STICKY, MODEL_RANGE, MODEL_ROUNDROBIN, MODEL_STICKY } from './adapters/model.ts';
 import { kafkajsRoundRobin } from './adapters/kafkajs.ts';
 import { kafkaPythonRange, kafkaPythonRoundRobin, kafkaPythonSticky } from './adapters/kafka-python.ts';
 import { platformaticCooperativeSticky, platformaticRoundRobin } from './adapters/platformatic.ts';
@@ -8,6 +8,8 @@ import type { AssignorUnderTest } from './types.ts';
 export const ASSIGNORS_UNDER_TEST: Readonly<Record<string, () => AssignorUnderTest>> = {
   'groupspec-range': () => MODEL_RANGE,
   'groupspec-roundrobin': () => MODEL_ROUNDROBIN,
+  'groupspec-sticky': () => MODEL_STICKY,
+  'groupspec-cooperative-sticky': () => MODEL_COOPERATIVE_STICKY,
   'kafkajs-roundrobin': kafkajsRoundRobin,
   'kafka-python-range': kafkaPythonRange,
   'kafka-python-roundrobin': kafkaPythonRoundRobin,

@@ -5,6 +5,13 @@ export interface AssignorMember {
   readonly memberId: string;
   readonly groupInstanceId: string | null;
   readonly topics: readonly string[];
+  /**
+   * The partitions the member says it owns (KIP-429 Subscription.ownedPartitions for cooperative
+   * members; StickyAssignor's userData for eager sticky members). Range and round-robin ignore it.
+   */
+  readonly ownedPartitions: readonly TopicPartition[];
+  /** The generation it owned them in; -1 when unknown (KIP-792 Subscription.generationId). */
+  readonly generationId: number;
 }
 
 /**

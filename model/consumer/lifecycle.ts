@@ -29,6 +29,7 @@ export function newConsumer(
     processingTimeMs: event.processingTimeMs ?? client.processingTimeMs,
     commitMode: event.commitMode ?? client.commitMode,
     assignors: event.assignors,
+    stickyUserData: null,
     subscription: event.subscription,
     joinedSubscription: null,
     memberId: '',

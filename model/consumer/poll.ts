@@ -4,6 +4,7 @@ import { type DraftConsumer, type StepContext, isMutant, note } from '../draft.t
 import { markHandled, markProcessed } from '../ghost.ts';
 import { backOff, pollNow } from './membership.ts';
 import { failConsumer } from './lifecycle.ts';
+import { rebalanceProtocolOf } from '../assignors/index.ts';
 import { sendFindCoordinator, sendJoinGroup, sendOffsetCommit, sendOffsetFetch } from './requests.ts';
 
 /**
@@ -133,16 +134,29 @@ function sameTopics(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((t) => b.includes(t));
 }
 
-/** Eager protocol: revoke every owned partition before rejoining (onPartitionsRevoked / onPartitionsLost). */
+/**
+ * ConsumerCoordinator.onJoinPrepare. After a generation or member-id reset everything owned is
+ * lost (onPartitionsLost: another member may already own it). Otherwise the eager protocol revokes
+ * every partition; the cooperative one (KIP-429) only those of topics no longer subscribed, and
+ * keeps the rest through the rebalance.
+ */
 function onJoinPrepare(ctx: StepContext, c: DraftConsumer): void {
-  if (isMutant(ctx, 'client-keeps-partitions-on-rejoin')) return;
-  if (c.assignment.length > 0) {
-    const how = c.generationId === -1 ? 'lost' : 'revoked';
-    note(ctx, c.id, `partitions ${how} before rejoining: ${c.assignment.join(', ')}`);
-  }
-  c.assignment = [];
-  c.positions = {};
   c.assignmentMetadata = null;
+  if (isMutant(ctx, 'client-keeps-partitions-on-rejoin')) return;
+  const why = 'before rejoining';
+  if (c.generationId === -1 || c.memberId === '') return dropPartitions(ctx, c, c.assignment, `lost ${why}`);
+  if (rebalanceProtocolOf(c.assignors) === 'EAGER') return dropPartitions(ctx, c, c.assignment, `revoked ${why}`);
+  dropPartitions(ctx, c, c.assignment.filter((p) => !c.subscription.includes(parseTp(p).topic)), `revoked ${why} (unsubscribed)`);
+}
+
+/** Give partitions up: the application stops consuming them and forgets their positions. */
+export function dropPartitions(ctx: StepContext, c: DraftConsumer, partitions: readonly TopicPartition[], how: string): void {
+  if (partitions.length === 0) return;
+  note(ctx, c.id, `partitions ${how}: ${partitions.join(', ')}`);
+  c.assignment = c.assignment.filter((p) => !partitions.includes(p));
+  const positions = { ...c.positions };
+  for (const p of partitions) delete positions[p];
+  c.positions = positions;
 }
 
 /** Up to max.poll.records records from the owned partitions, in partition order. */

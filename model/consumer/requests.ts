@@ -1,7 +1,7 @@
 import type { JoinGroupProtocol, Request } from '../protocol.ts';
 import type { AssignmentBasis, InFlightRequest } from '../state.ts';
 import type { TopicPartition } from '../types.ts';
-import { type DraftConsumer, type StepContext, nextId, send } from '../draft.ts';
+import { type DraftConsumer, type StepContext, isMutant, nextId, send } from '../draft.ts';
 import { brokerEndpoint } from '../cluster/replication.ts';
 
 /**
@@ -48,11 +48,22 @@ export function sendFindCoordinator(ctx: StepContext, c: DraftConsumer): void {
   sendRequest(ctx, c, { api: 'FindCoordinator', key: ctx.config.groupId, keyType: 'group' });
 }
 
-/** The consumer protocol metadata: eager consumers own nothing when they join. */
-export function joinProtocols(c: DraftConsumer): JoinGroupProtocol[] {
+/**
+ * The consumer protocol metadata, one Subscription per configured assignor
+ * (ConsumerCoordinator.metadata): the partitions held now — nothing for an eager consumer, which
+ * revoked them in onJoinPrepare — and the current generation; StickyAssignor adds its userData.
+ */
+export function joinProtocols(ctx: StepContext, c: DraftConsumer): JoinGroupProtocol[] {
+  // MUTANT cooperative-client-omits-owned: a cooperative client keeps its partitions across the rebalance but does not report them.
+  const owned = isMutant(ctx, 'cooperative-client-omits-owned') ? [] : [...c.assignment];
   return c.assignors.map((name) => ({
     name,
-    metadata: { topics: [...c.subscription].sort(), ownedPartitions: [], generationId: c.generationId },
+    metadata: {
+      topics: [...c.subscription].sort(),
+      ownedPartitions: owned,
+      generationId: c.generationId,
+      ...(name === 'sticky' && c.stickyUserData !== null ? { userData: c.stickyUserData } : {}),
+    },
   }));
 }
 
@@ -68,7 +79,7 @@ export function sendJoinGroup(ctx: StepContext, c: DraftConsumer): void {
       sessionTimeoutMs: c.sessionTimeoutMs,
       rebalanceTimeoutMs: c.rebalanceTimeoutMs,
       protocolType: 'consumer',
-      protocols: joinProtocols(c),
+      protocols: joinProtocols(ctx, c),
       apiVersion: ctx.config.client.joinGroupVersion,
     },
     c.rebalanceTimeoutMs + JOIN_GROUP_TIMEOUT_LAPSE_MS,

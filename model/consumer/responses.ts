@@ -1,4 +1,4 @@
-import { ASSIGNORS } from '../assignors/index.ts';
+import { ASSIGNORS, assignorMember, rebalanceProtocolOf } from '../assignors/index.ts';
 import type {
   FindCoordinatorResponse,
   HeartbeatResponse,
@@ -9,12 +9,12 @@ import type {
   SyncGroupResponse,
 } from '../protocol.ts';
 import type { AssignmentBasis, InFlightRequest } from '../state.ts';
-import type { ErrorCode, TopicPartition } from '../types.ts';
+import { type ErrorCode, type TopicPartition, parseTp } from '../types.ts';
 import { type DraftConsumer, type StepContext, isMutant, note } from '../draft.ts';
 import { brokerEndpoint } from '../cluster/replication.ts';
 import { failConsumer } from './lifecycle.ts';
 import { backOff, markCoordinatorUnknown, pollNow, requestRejoin, resetGeneration } from './membership.ts';
-import { logEndOffset, resetPosition } from './poll.ts';
+import { dropPartitions, logEndOffset, resetPosition } from './poll.ts';
 import { sendJoinGroup, sendSyncGroup } from './requests.ts';
 
 /**
@@ -111,8 +111,8 @@ function onJoinSucceeded(ctx: StepContext, c: DraftConsumer, response: JoinGroup
     return;
   }
   // The leader watches the metadata of every topic the group subscribes to.
-  const members = response.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, topics: m.metadata.topics }));
-  const groupTopics = [...new Set(members.flatMap((m) => m.topics))].sort();
+  const protocol = response.protocolName!;
+  const groupTopics = [...new Set(response.members.flatMap((m) => m.metadata.topics))].sort();
   c.assignmentMetadata = metadataSnapshotOf(c, groupTopics);
   if (response.skipAssignment) {
     // KIP-814: a returning static leader keeps the existing assignment and adopts the *current*
@@ -121,8 +121,18 @@ function onJoinSucceeded(ctx: StepContext, c: DraftConsumer, response: JoinGroup
     return;
   }
   const partitionCounts = groupTopicsMetadata(c, groupTopics);
-  const assignment = ASSIGNORS[response.protocolName!](members, partitionCounts, ctx.config.mutant);
-  const basis: AssignmentBasis = { generationId: response.generationId, partitionCounts, members };
+  const members = response.members.map((m) => assignorMember(protocol, m));
+  const assignment = ASSIGNORS[protocol](members, partitionCounts, ctx.config.mutant);
+  const basis: AssignmentBasis = {
+    generationId: response.generationId,
+    partitionCounts,
+    members: response.members.map(({ memberId, groupInstanceId, metadata }) => ({
+      memberId,
+      groupInstanceId,
+      topics: metadata.topics,
+      ownedPartitions: metadata.ownedPartitions,
+    })),
+  };
   note(ctx, c.id, `leader assigns with ${response.protocolName}: ${renderAssignment(assignment)}`);
   sendSyncGroup(ctx, c, assignment, basis);
 }
@@ -159,14 +169,7 @@ function onSyncGroup(ctx: StepContext, c: DraftConsumer, request: InFlightReques
   }
   if (error === 'NONE') {
     c.memberState = 'STABLE';
-    c.assignment = [...response.assignment];
-    const positions = { ...c.positions };
-    for (const p of Object.keys(positions)) if (!c.assignment.includes(p)) delete positions[p];
-    c.positions = positions;
-    note(ctx, c.id, `assigned [${c.assignment.join(', ')}] in generation ${c.generationId}`);
-    if (c.assignment.some((p) => !c.subscription.includes(p.slice(0, p.lastIndexOf('-'))))) {
-      requestRejoin(ctx, c, 'assignment does not match the subscription');
-    }
+    onJoinComplete(ctx, c, response.assignment);
     return pollNow(ctx, c);
   }
   if (FATAL.has(error)) return failConsumer(ctx, c, error);
@@ -185,6 +188,26 @@ function onSyncGroup(ctx: StepContext, c: DraftConsumer, request: InFlightReques
       c.rejoinNeeded = true;
       return backOff(ctx, c);
   }
+}
+
+/**
+ * ConsumerCoordinator.onJoinComplete. An assignment outside the subscription is not taken: the
+ * consumer rejoins with its current subscription. A cooperative consumer (KIP-429) revokes what it
+ * owned and was not assigned again, and rejoins so that those partitions can be given out in the
+ * next generation; what it keeps, it goes on consuming from its position.
+ */
+function onJoinComplete(ctx: StepContext, c: DraftConsumer, assigned: readonly TopicPartition[]): void {
+  if (assigned.some((p) => !c.subscription.includes(parseTp(p).topic))) {
+    return requestRejoin(ctx, c, `assignment [${assigned.join(', ')}] does not match the subscription`);
+  }
+  // Eager consumers own nothing here: they revoked everything before joining.
+  const revoked = c.assignment.filter((p) => !assigned.includes(p));
+  dropPartitions(ctx, c, revoked, 'revoked by the new assignment');
+  if (revoked.length > 0 && rebalanceProtocolOf(c.assignors) === 'COOPERATIVE') requestRejoin(ctx, c, 'need to revoke partitions and re-join');
+  // StickyAssignor.onAssignment remembers the assignment for its next userData.
+  if (c.protocolName === 'sticky') c.stickyUserData = { partitions: [...assigned], generationId: c.generationId };
+  c.assignment = [...assigned];
+  note(ctx, c.id, `assigned [${c.assignment.join(', ')}] in generation ${c.generationId}`);
 }
 
 function onHeartbeat(ctx: StepContext, c: DraftConsumer, request: InFlightRequest, response: HeartbeatResponse): void {

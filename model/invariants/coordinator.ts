@@ -1,5 +1,5 @@
 import { liveGroup } from '../state.ts';
-import type { ClassicGroup } from '../state.ts';
+import type { AssignmentBasis, AssignmentBasisMember, ClassicGroup } from '../state.ts';
 import type { StateInvariant } from './types.ts';
 import { VALID, type TopicPartition, parseTp, tp, violated } from '../types.ts';
 
@@ -43,14 +43,21 @@ export const NoDoublePartitionOwnership: StateInvariant = {
   },
 };
 
-/** The subscription the leader saw for a member, found by member id or, after a static replacement, by instance id. */
-function basisTopics(g: ClassicGroup, memberId: string, groupInstanceId: string | null): readonly string[] | null {
+/** The member as the leader saw it, found by member id or, after a static replacement, by instance id. */
+function basisMember(g: ClassicGroup, memberId: string, groupInstanceId: string | null): AssignmentBasisMember | null {
   const basis = g.assignmentBasis;
   if (basis === null) return null;
-  const entry =
+  return (
     basis.members.find((m) => m.memberId === memberId) ??
-    (groupInstanceId === null ? undefined : basis.members.find((m) => m.groupInstanceId === groupInstanceId));
-  return entry?.topics ?? null;
+    (groupInstanceId === null ? undefined : basis.members.find((m) => m.groupInstanceId === groupInstanceId)) ??
+    null
+  );
+}
+
+/** A Stable group whose assignment was computed for its current generation, with what the leader saw. */
+function currentStableBasis(g: ClassicGroup | null): AssignmentBasis | null {
+  if (g === null || g.status !== 'Stable' || g.assignmentBasis === null) return null;
+  return g.assignmentBasis.generationId === g.generationId ? g.assignmentBasis : null;
 }
 
 export const AssignedOnlyToSubscribers: StateInvariant = {
@@ -67,7 +74,7 @@ export const AssignedOnlyToSubscribers: StateInvariant = {
     const g = liveGroup(world);
     if (g === null || g.status !== 'Stable' || g.assignmentBasis === null) return VALID;
     for (const m of g.members) {
-      const topics = basisTopics(g, m.memberId, m.groupInstanceId);
+      const topics = basisMember(g, m.memberId, m.groupInstanceId)?.topics ?? null;
       if (topics === null) continue;
       const foreign = m.assignment.filter((p) => !topics.includes(parseTp(p).topic));
       if (foreign.length > 0) {
@@ -90,19 +97,22 @@ export const StableImpliesFullAssignment: StateInvariant = {
   promise: true,
   doc:
     "When the group is Stable, every partition of every subscribed topic — as the leader's metadata knew " +
-    'them when it assigned — is assigned to some member. Range and roundrobin are total; a partition left ' +
-    'out is consumed by nobody until the next rebalance.',
-  ref: 'kafka-semantics.md §2.2 (v); KAFKA-9801',
+    'them when it assigned — is assigned to some member. Range, roundrobin and the sticky assignors are ' +
+    'total; a partition left out is consumed by nobody until the next rebalance. The one exception is ' +
+    "KIP-429's first round: a partition a member reported owning may be withheld while its owner revokes it, " +
+    'and the owner then rejoins so the next generation assigns it.',
+  ref: 'kafka-semantics.md §2.2 (v); KAFKA-9801; KIP-429 (CooperativeStickyAssignor.adjustAssignment)',
   check(world) {
     const g = liveGroup(world);
-    if (g === null || g.status !== 'Stable' || g.assignmentBasis === null) return VALID;
-    if (g.assignmentBasis.generationId !== g.generationId) return VALID;
+    const basis = currentStableBasis(g);
+    if (g === null || basis === null) return VALID;
     const assigned = new Set(g.members.flatMap((m) => m.assignment));
-    const topics = new Set(g.assignmentBasis.members.flatMap((m) => m.topics));
+    const beingRevoked = new Set(basis.members.flatMap((m) => m.ownedPartitions));
+    const topics = new Set(basis.members.flatMap((m) => m.topics));
     const unassigned: TopicPartition[] = [];
     for (const topic of [...topics].sort()) {
-      const count = g.assignmentBasis.partitionCounts[topic] ?? 0;
-      for (let i = 0; i < count; i++) if (!assigned.has(tp(topic, i))) unassigned.push(tp(topic, i));
+      const count = basis.partitionCounts[topic] ?? 0;
+      for (let i = 0; i < count; i++) if (!assigned.has(tp(topic, i)) && !beingRevoked.has(tp(topic, i))) unassigned.push(tp(topic, i));
     }
     if (unassigned.length === 0) return VALID;
     return violated(`Stable generation ${g.generationId} leaves ${unassigned.join(', ')} unassigned`, {
@@ -110,6 +120,37 @@ export const StableImpliesFullAssignment: StateInvariant = {
       generationId: g.generationId,
       members: g.members.map((m) => ({ memberId: m.memberId, assignment: m.assignment })),
     });
+  },
+};
+
+export const CooperativeTwoRoundRule: StateInvariant = {
+  name: 'CooperativeTwoRoundRule',
+  kind: 'state',
+  view: 'coordinator',
+  promise: true,
+  doc:
+    'When the group is Stable, no member is assigned a partition that another member reported owning when ' +
+    'it joined this generation. Under the cooperative protocol (KIP-429) owners keep consuming through the ' +
+    'rebalance, so a partition moving from A to B is revoked from A in one generation and given to B only ' +
+    'in the next, after A rejoined without it. Eager members own nothing when they join, so the rule holds ' +
+    'for them trivially.',
+  ref: 'KIP-429; CooperativeStickyAssignor.adjustAssignment; ConsumerCoordinator.validateCooperativeAssignment',
+  check(world) {
+    const g = liveGroup(world);
+    const basis = currentStableBasis(g);
+    if (g === null || basis === null) return VALID;
+    for (const m of g.members) {
+      const self = basisMember(g, m.memberId, m.groupInstanceId);
+      for (const partition of m.assignment) {
+        const owner = basis.members.find((other) => other !== self && other.ownedPartitions.includes(partition));
+        if (owner === undefined) continue;
+        return violated(
+          `${partition} is assigned to ${m.memberId} in generation ${g.generationId} while ${owner.memberId} reported owning it when it joined`,
+          { partition, assignedTo: m.memberId, ownedBy: owner.memberId, generationId: g.generationId },
+        );
+      }
+    }
+    return VALID;
   },
 };
 

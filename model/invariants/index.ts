@@ -3,6 +3,7 @@ import { FencedMemberGetsNoSuccess, GenerationNeverDecreases, NoRecordSkipped, O
 import { NoDoubleClientAssignment, NoRecordProcessedTwice, NoStaleLeaderSnapshot, NoZombieOwnership } from './client.ts';
 import {
   AssignedOnlyToSubscribers,
+  CooperativeTwoRoundRule,
   InstanceIdMapsToOneMember,
   LeaderIsMember,
   NoDoublePartitionOwnership,
@@ -18,6 +19,7 @@ export const INVARIANTS: readonly Invariant[] = [
   NoDoublePartitionOwnership,
   AssignedOnlyToSubscribers,
   StableImpliesFullAssignment,
+  CooperativeTwoRoundRule,
   LeaderIsMember,
   InstanceIdMapsToOneMember,
   NoDoubleClientAssignment,
