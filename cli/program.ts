@@ -166,7 +166,7 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
       'Assignor conformance kit: check partition assignors (ours and real clients\' ones) against what every assignor owes ' +
         'and what each claims (totality, balance, stickiness, cooperative revocation), on generated groups; shrink and save deviations.',
     )
-    .argument('[name...]', 'assignors to check (default: all): groupspec-range, groupspec-roundrobin, kafkajs-roundrobin, kafka-python-range, kafka-python-roundrobin, kafka-python-sticky, platformatic-roundrobin, platformatic-cooperative-sticky')
+    .argument('[name...]', 'assignors to check (default: all): groupspec-range, groupspec-roundrobin, groupspec-sticky, groupspec-cooperative-sticky, kafkajs-roundrobin, kafka-python-range, kafka-python-roundrobin, kafka-python-sticky, platformatic-roundrobin, platformatic-cooperative-sticky')
     .option('--seed <n>', 'fast-check seed', parseSeed, 1)
     .option('--runs <n>', 'generated groups per property', parseRuns, 500)
     .option('--out-dir <dir>', 'where deviations are saved', 'counterexamples/assignors')
