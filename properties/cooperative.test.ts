@@ -75,7 +75,7 @@ describe('cooperative rebalancing (KIP-429)', () => {
     expect([...secondRound.assignment, ...c1InFirstRound.assignment].sort()).toEqual(['t0-0', 't0-1', 't0-2', 't0-3']);
   });
 
-  it('keeps consuming what it keeps: the owner never gives up everything and reports what it owns', () => {
+  it('keeps its partitions through the rebalance: the owner never gives up everything and reports what it owns', () => {
     const result = run(history);
     expect(emptiedAt(result, 'c1')).toEqual([]);
     const rejoins = joinRequestsOf(result, 'c1').filter((r) => r.memberId !== '');

@@ -130,8 +130,8 @@ export const CooperativeTwoRoundRule: StateInvariant = {
   promise: true,
   doc:
     'When the group is Stable, no member is assigned a partition that another member reported owning when ' +
-    'it joined this generation. Under the cooperative protocol (KIP-429) owners keep consuming through the ' +
-    'rebalance, so a partition moving from A to B is revoked from A in one generation and given to B only ' +
+    'it joined this generation. Under the cooperative protocol (KIP-429) owners keep their partitions through ' +
+    'the rebalance, so a partition moving from A to B is revoked from A in one generation and given to B only ' +
     'in the next, after A rejoined without it. Eager members own nothing when they join, so the rule holds ' +
     'for them trivially.',
   ref: 'KIP-429; CooperativeStickyAssignor.adjustAssignment; ConsumerCoordinator.validateCooperativeAssignment',
