@@ -193,6 +193,41 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     });
 
   program
+    .command('test')
+    .description(
+      'Reference oracle: drive an implementation of the classic group coordinator, in any language, through the SUT protocol ' +
+        '(NDJSON on stdin/stdout, docs/sut-protocol.md) with generated histories; judge every answer against the model; ' +
+        'shrink a failure against the implementation and save it.',
+    )
+    .option('--sut <command>', 'the implementation: a shell command that speaks groupspec.sut/v1')
+    .option('--model', "test groupspec's own model in-process (the oracle's self-check: must never fail)")
+    .option('--seed <n>', 'fast-check seed', parseSeed, 1)
+    .option('--runs <n>', 'generated histories', parseRuns, 100)
+    .option('--max-messages <n>', 'longest history, in messages', parseMaxEvents, 60)
+    .option('--timeout-ms <n>', 'how long the implementation may take to answer one message', parseRuns, 2000)
+    .option('--initial-delay-ms <n>', 'group.initial.rebalance.delay.ms sent in the hello', parseSeed, 0)
+    .option('--out-dir <dir>', 'where a failure is saved', 'counterexamples/sut')
+    .option('--no-save', 'do not save the failure')
+    .showHelpAfterError('see groupspec test --help')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Exit 0 when every history agreed with the model (or parted where Kafka allows a choice), 1 on a violation or when',
+        'the implementation crashed, hung or broke the protocol, 2 on a usage error.',
+        '',
+        'Examples:',
+        '  $ groupspec test --sut "node examples/toy-coordinator/toy.mjs" --runs 200',
+        '  $ groupspec test --sut "npx tsx examples/model-sut/main.ts" --runs 20',
+        '  $ groupspec test --model --runs 2000',
+      ].join('\n'),
+    )
+    .action(async (options: { sut?: string; model?: boolean; seed: number; runs: number; maxMessages: number; timeoutMs: number; initialDelayMs: number; outDir: string; save: boolean }) => {
+      const { testCommand } = await import('./test-command.ts');
+      setExitCode(await testCommand(options, io));
+    });
+
+  program
     .command('mutants')
     .description('List the deliberately broken model variants: name, the invariant that catches it, what is broken.')
     .showHelpAfterError('see groupspec mutants --help')

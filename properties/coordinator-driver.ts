@@ -66,6 +66,15 @@ export class CoordinatorDriver {
    * in their mailboxes (see `take`).
    */
   send(client: string, request: GroupRequest): Response[] {
+    this.submit(client, request);
+    return this.take(client);
+  }
+
+  /**
+   * Send `request` from `client` and step until the coordinator has handled it; its answers (and
+   * any others sent meanwhile) wait in the mailbox, tagged with the returned correlation id.
+   */
+  submit(client: string, request: GroupRequest): number {
     const correlationId = ++this.nextCorrelationId;
     const key = `${client}>${BROKER}`;
     const channel = this.world.channels[key] ?? [];
@@ -88,7 +97,14 @@ export class CoordinatorDriver {
       if (budget === 0) throw new Error(`request ${correlationId} of ${client} was never delivered`);
       this.tick(message.deliverAtMs);
     }
-    return this.take(client);
+    return correlationId;
+  }
+
+  /** Read every unread response, oldest first. */
+  drain(): Reply[] {
+    const replies = this.mailbox;
+    this.mailbox = [];
+    return replies;
   }
 
   /** Let `ms` pass, one due timer or message per step. Returns (and reads) every unread response. */
@@ -103,9 +119,7 @@ export class CoordinatorDriver {
       this.tick(untilMs);
       if (due === null || due.atMs > untilMs) break;
     }
-    const replies = this.mailbox;
-    this.mailbox = [];
-    return replies;
+    return this.drain();
   }
 
   /** Read the unread responses to `client`, oldest first. */

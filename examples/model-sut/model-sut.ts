@@ -1,0 +1,38 @@
+import { makeConfig } from '../../model/config.ts';
+import { CoordinatorDriver } from '../../properties/coordinator-driver.ts';
+import type { InProcessSut } from '../../oracle/sut/connection.ts';
+import type { OracleMessage, SutLine, SutResponseBody } from '../../oracle/sut/protocol.ts';
+
+/**
+ * groupspec's own model behind the SUT protocol: the oracle run against it must never report a
+ * violation (any would be a false alarm of the oracle). Configured only by the hello, as any SUT.
+ */
+export class ModelSut implements InProcessSut {
+  private driver: CoordinatorDriver | null = null;
+  private readonly requestIds = new Map<number, number>();
+
+  handle(message: OracleMessage): SutLine[] {
+    if (message.type === 'hello') {
+      const config = makeConfig({
+        groupId: message.groupId,
+        initialTopics: message.topics,
+        coordinator: message.config,
+        networkLatencyMs: 0,
+        cluster: { brokers: 1, offsetsReplicationFactor: 1 },
+      });
+      this.driver = new CoordinatorDriver(config);
+      return [{ type: 'ready', id: message.id, implementation: 'groupspec-model', version: '1' }];
+    }
+    const driver = this.driver;
+    if (driver === null) throw new Error(`message ${message.id} before hello`);
+    if (message.type === 'request') this.requestIds.set(driver.submit(message.client, message.body), message.id);
+    const replies = driver.advanceTo(message.type === 'request' ? driver.nowMs : message.toMs);
+    const lines: SutLine[] = replies.map((reply) => ({
+      type: 'response',
+      id: this.requestIds.get(reply.correlationId)!,
+      body: reply.body as SutResponseBody,
+    }));
+    lines.push({ type: 'done', id: message.id });
+    return lines;
+  }
+}
