@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { ModelSut } from '../../examples/model-sut/model-sut.ts';
+import { sutReferenceConfig } from './clients.ts';
+import { InProcessConnection, type InProcessSut, ProcessSut } from './connection.ts';
+import { judgeBatch, MemberIds } from './judge.ts';
+import type { OracleMessage, SutLine } from './protocol.ts';
+import { testSut } from './run.ts';
+import { runSession } from './session.ts';
+
+/**
+ * The reference oracle judged on implementations whose behaviour we know: the model itself (no
+ * false alarm allowed), a model with one deliberate bug (must be caught and shrunk short), and
+ * processes that crash, hang or talk nonsense (classified, never a violation).
+ */
+
+const config = sutReferenceConfig();
+
+/** The model, except that a Heartbeat from any member of any generation succeeds. */
+class HeartbeatSkipsGenerationCheck implements InProcessSut {
+  private readonly inner = new ModelSut();
+  handle(message: OracleMessage): SutLine[] {
+    return this.inner.handle(message).map((line) =>
+      line.type === 'response' && line.body.api === 'Heartbeat' && line.body.errorCode === 'ILLEGAL_GENERATION' ? { ...line, body: { ...line.body, errorCode: 'NONE' } } : line,
+    );
+  }
+}
+
+/** The model, except that it renames member ids (as any real coordinator does). */
+class RenamingModel implements InProcessSut {
+  private readonly inner = new ModelSut();
+  private readonly rename = (id: string): string => (id === '' ? '' : `sut-${id}`);
+  private readonly back = (id: string): string => id.replace(/^sut-/, '');
+  handle(message: OracleMessage): SutLine[] {
+    const incoming: OracleMessage =
+      message.type !== 'request'
+        ? message
+        : {
+            ...message,
+            body: JSON.parse(JSON.stringify(message.body), (key, value) => (key === 'memberId' && typeof value === 'string' ? this.back(value) : value)),
+          };
+    return this.inner.handle(incoming).map((line) =>
+      line.type !== 'response'
+        ? line
+        : JSON.parse(JSON.stringify(line), (key, value) => ((key === 'memberId' || key === 'leader') && typeof value === 'string' ? this.rename(value) : value)),
+    );
+  }
+}
+
+describe('the oracle on the model itself', () => {
+  it('finds no violation in 1,500 histories (the self-check: any would be a false alarm)', async () => {
+    const outcome = await testSut({ config, connect: () => new InProcessConnection(new ModelSut()), seed: 1, numRuns: 1500, maxIntents: 60 });
+    expect(outcome.failure).toBeNull();
+    expect(outcome.messages).toBeGreaterThan(30_000);
+  }, 120_000);
+
+  it('accepts member ids of the implementation’s own making', async () => {
+    const outcome = await testSut({ config, connect: () => new InProcessConnection(new RenamingModel()), seed: 2, numRuns: 300, maxIntents: 60 });
+    expect(outcome.failure).toBeNull();
+  }, 60_000);
+});
+
+describe('the oracle on a deliberate bug', () => {
+  it('catches a coordinator whose Heartbeat skips the generation check, and shrinks it to a few messages', async () => {
+    const outcome = await testSut({ config, connect: () => new InProcessConnection(new HeartbeatSkipsGenerationCheck()), seed: 1, numRuns: 500, maxIntents: 60 });
+    expect(outcome.failure).not.toBeNull();
+    const failed = outcome.failure!.outcome;
+    expect(failed.verdict).toBe('violation');
+    expect(failed.message).toMatch(/Heartbeat\): errorCode: the model answers "ILLEGAL_GENERATION", the SUT "NONE"/);
+    expect(failed.steps.length).toBeLessThanOrEqual(8);
+  }, 60_000);
+});
+
+describe('member ids', () => {
+  it('are a bijection: one SUT id for one model id, never reused', () => {
+    const ids = new MemberIds();
+    expect(ids.bind('x1-1', 'a')).toBeNull();
+    expect(ids.bind('x1-1', 'a')).toBeNull();
+    expect(ids.bind('x2-2', 'a')).toMatch(/reuses member id a/);
+    expect(ids.bind('x1-1', 'b')).toMatch(/second id: b/);
+  });
+
+  it('an answer the model does not give yet is a violation', () => {
+    const verdict = judgeBatch([], [{ requestId: 3, client: 'x1', body: { api: 'Heartbeat', errorCode: 'NONE' } }], new MemberIds());
+    expect(verdict).toMatchObject({ kind: 'violation', message: expect.stringMatching(/answered request #3/) });
+  });
+});
+
+describe('implementations that misbehave get a classified verdict, never a violation', () => {
+  const faulty = async (command: string): Promise<{ verdict: string; message: string }> =>
+    runSession(config, [{ kind: 'next', client: 0 }], () => new ProcessSut(command, 500));
+
+  it('an exit is a crash', async () => {
+    expect(await faulty('true')).toMatchObject({ verdict: 'crash' });
+  });
+  it('silence is a hang', async () => {
+    expect(await faulty('sleep 5')).toMatchObject({ verdict: 'hang', message: expect.stringMatching(/no ready for message 1/) });
+  });
+  it('a line that is not JSON is a protocol error', async () => {
+    expect(await faulty('echo hello; sleep 5')).toMatchObject({ verdict: 'protocol-error', message: expect.stringMatching(/not JSON/) });
+  });
+  it('a message of the wrong kind is a protocol error', async () => {
+    expect(await faulty('cat')).toMatchObject({ verdict: 'protocol-error', message: expect.stringMatching(/^type: /) });
+  });
+  it('a command that does not exist is a crash with its stderr', async () => {
+    const outcome = await runSession(config, [{ kind: 'next', client: 0 }], () => new ProcessSut('no-such-sut-command-xyz', 500));
+    expect(outcome.verdict).toBe('crash');
+    expect(outcome.stderrTail.join('\n')).toMatch(/not found/);
+  });
+});
