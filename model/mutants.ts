@@ -48,6 +48,18 @@ export const MUTANTS: readonly MutantInfo[] = [
     caughtBy: 'EventuallyStable',
   },
   {
+    name: 'KAFKA-9801',
+    description:
+      'A static member that rejoins with an unknown member id while the group is CompletingRebalance is answered at once without a rebalance, so the assignment the leader sends, keyed by its old member id, leaves its new id empty and its partitions unconsumed (fixed in 2.5.0).',
+    caughtBy: 'StableImpliesFullAssignment',
+  },
+  {
+    name: 'KAFKA-12983',
+    description:
+      'A consumer that loses its member id or generation during a rebalance rejoins without running onJoinPrepare again, so it keeps the partitions it owned — and, if cooperative, still reports them — while another member is given them (fixed in 2.7.2/2.8.1/3.0.0).',
+    caughtBy: 'NoDoubleClientAssignment',
+  },
+  {
     name: 'KAFKA-4682',
     description:
       'Offsets expire a retention period after their commit whatever the group does, so an active group loses the offsets of partitions it has not committed lately (fixed in 2.1.0 by KIP-211).',

@@ -351,6 +351,11 @@ export interface ConsumerState {
   readonly nextAutoCommitMs: number | null;
   /** enable.auto.commit: the synchronous commit before revoking (onJoinPrepare) is done. */
   readonly committedBeforeRejoin: boolean;
+  /**
+   * AbstractCoordinator.needsJoinPrepare: onJoinPrepare runs once per rebalance, not on every retry
+   * of the JoinGroup; it is armed again when a join completes or the generation is reset (KAFKA-12983).
+   */
+  readonly needsJoinPrepare: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

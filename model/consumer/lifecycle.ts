@@ -59,6 +59,7 @@ export function newConsumer(
     pendingCommit: null,
     nextAutoCommitMs: null,
     committedBeforeRejoin: false,
+    needsJoinPrepare: true,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { DraftConsumer, StepContext } from '../draft.ts';
-import { note } from '../draft.ts';
+import { isMutant, note } from '../draft.ts';
 import { dropConnection } from './lifecycle.ts';
 
 /**
@@ -27,6 +27,9 @@ export function resetGeneration(ctx: StepContext, c: DraftConsumer, keepMemberId
   c.isLeader = false;
   c.nextHeartbeatMs = null;
   c.rejoinNeeded = true;
+  // MUTANT KAFKA-12983 (fixed in 2.7.2/2.8.1/3.0.0): resetStateAndRejoin did not re-arm onJoinPrepare, so a
+  // member that lost its id or generation mid-rebalance rejoined without giving up what it owned.
+  if (!isMutant(ctx, 'KAFKA-12983')) c.needsJoinPrepare = true;
 }
 
 /**

@@ -49,7 +49,10 @@ export function poll(ctx: StepContext, c: DraftConsumer): void {
       }
     }
     c.committedBeforeRejoin = false;
-    onJoinPrepare(ctx, c);
+    if (c.needsJoinPrepare) {
+      c.needsJoinPrepare = false;
+      onJoinPrepare(ctx, c);
+    }
     c.memberState = 'PREPARING_REBALANCE';
     c.rejoinNeeded = false;
     c.joinedSubscription = c.subscription;

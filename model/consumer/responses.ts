@@ -169,6 +169,7 @@ function onSyncGroup(ctx: StepContext, c: DraftConsumer, request: InFlightReques
   }
   if (error === 'NONE') {
     c.memberState = 'STABLE';
+    c.needsJoinPrepare = true;
     onJoinComplete(ctx, c, response.assignment);
     return pollNow(ctx, c);
   }

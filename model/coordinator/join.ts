@@ -254,6 +254,12 @@ function replaceStaticMemberThenRebalanceOrCompleteJoin(
       return maybePrepareRebalanceOrCompleteJoin(ctx, g);
     }
     case 'CompletingRebalance':
+      if (isMutant(ctx, 'KAFKA-9801')) {
+        // MUTANT KAFKA-9801 (fixed in 2.5.0): before the fix the coordinator treated CompletingRebalance like
+        // Stable — no rebalance, the current generation answered at once with the old leader id — so the
+        // assignment the leader is computing, keyed by the old member id, leaves the new id with nothing.
+        return void completeJoinFuture(ctx, fresh, { ...joinResponseFor(g, fresh.memberId, currentLeader), members: [] });
+      }
       // KAFKA-9801: the leader may have assigned to the old id; rebalance so the new id gets partitions.
       return prepareRebalance(ctx, g);
     case 'PreparingRebalance':
