@@ -712,6 +712,18 @@ describe('§1.6 error matrix: OffsetCommit', () => {
     // Ref: CG validateOffsetCommit l.844-846; kafka-semantics.md §1.6
   });
 
+  test('an accepted commit keeps the member alive, as a heartbeat does (Stable)', () => {
+    // OffsetMetadataManager.commitOffset: "the offset commits maintain the session if the group is in
+    // Stable or PreparingRebalance state". Found by the oracle's independent toy coordinator.
+    const { d, ids } = stable([{ client: 'x1', options: { sessionTimeoutMs: 10_000 } }]);
+    const session = 10_000;
+    d.advance(session - 1000);
+    expect(commitAcked(d, 'x1', offsetCommit(ids.x1, 1, OFFSETS))).toMatchObject({ errorCode: 'NONE' });
+    // Past the session as the last heartbeat set it, within it as the commit renewed it.
+    d.advance(3000);
+    expect(only(d.send('x1', heartbeat(ids.x1, 1)), 'Heartbeat').errorCode).toBe('NONE');
+  });
+
   test('generation ≥ 0 × Stable, the current generation → accepted', () => {
     const { d, ids } = groupIn('Stable');
     expect(commitAcked(d, 'x2', offsetCommit(ids.x2, 1, OFFSETS))).toMatchObject({ errorCode: 'NONE', partitions: ['t0-0'] });

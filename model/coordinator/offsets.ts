@@ -5,7 +5,8 @@ import type { ErrorCode } from '../types.ts';
 import { type StepContext, isMutant, coordinatorOf } from '../draft.ts';
 import { appendRecords, respondAfterPendingWrites } from './append.ts';
 import { liveOffsets } from './expiration.ts';
-import { newGroup, reply, validateMember } from './group.ts';
+import { member, newGroup, reply, validateMember } from './group.ts';
+import { scheduleHeartbeat } from './rebalance.ts';
 import { parseTp } from '../types.ts';
 
 /**
@@ -23,6 +24,14 @@ export function handleOffsetCommit(ctx: StepContext, request: OffsetCommitReques
     reply(ctx, replyTo, { api: 'OffsetCommit', errorCode, partitions });
     answered(ctx, request, errorCode);
     return;
+  }
+  // "In the old consumer group protocol, the offset commits maintain the session if the group is in
+  // Stable or PreparingRebalance state" (OffsetMetadataManager.commitOffset). Found by the oracle's
+  // independent toy coordinator (examples/toy-coordinator): the model used to let such a member expire.
+  const g = coordinatorOf(ctx).group;
+  const committer = g === null ? undefined : member(g, request.memberId);
+  if (g !== null && committer !== undefined && (g.status === 'Stable' || g.status === 'PreparingRebalance')) {
+    scheduleHeartbeat(ctx, committer, committer.sessionTimeoutMs);
   }
   if (coordinatorOf(ctx).group === null) {
     // A "simple" commit to a group that does not exist creates an Empty group without a protocol

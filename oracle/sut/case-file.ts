@@ -41,10 +41,10 @@ export function renderSutCase(c: SutCase): string {
   for (const step of c.transcript) {
     const m = step.message;
     if (m.type === 'advance') lines.push(`#${m.id} advance the clock to ${ms(m.toMs)}`);
-    else if (m.type === 'request') lines.push(`#${m.id} ${m.client} ${m.body.api} ${renderBody(m.body as Request)}`);
+    else if (m.type === 'request') lines.push(`#${m.id} ${m.client} ${renderBody(m.body as Request)}`);
     const answers = (who: string, list: readonly { requestId: number; body: unknown }[]): void => {
       if (list.length === 0) lines.push(`     ${who} (nothing)`);
-      for (const a of list) lines.push(`     ${who} #${a.requestId} ${(a.body as Response).api} ${renderBody(a.body as Response)}`);
+      for (const a of list) lines.push(`     ${who} #${a.requestId} ${renderBody(a.body as Response)}`);
     };
     answers('model:', step.model);
     answers('sut:  ', step.sut);

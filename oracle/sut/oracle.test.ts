@@ -1,7 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelSut } from '../../examples/model-sut/model-sut.ts';
 import { sutReferenceConfig } from './clients.ts';
 import { InProcessConnection, type InProcessSut, ProcessSut } from './connection.ts';
+import { SUT_CASE_FORMAT, type SutCase } from './case-file.ts';
 import { judgeBatch, MemberIds } from './judge.ts';
 import type { OracleMessage, SutLine } from './protocol.ts';
 import { testSut } from './run.ts';
@@ -106,4 +109,30 @@ describe('implementations that misbehave get a classified verdict, never a viola
     expect(outcome.verdict).toBe('crash');
     expect(outcome.stderrTail.join('\n')).toMatch(/not found/);
   });
+});
+
+describe('the shipped toy coordinator (examples/toy-coordinator), an independent implementation', () => {
+  it('agrees with the model without its bug', async () => {
+    const outcome = await testSut({ config, connect: () => new ProcessSut('node examples/toy-coordinator/toy.mjs --no-bug', 5000), seed: 3, numRuns: 25, maxIntents: 60 });
+    expect(outcome.failure).toBeNull();
+    expect(outcome.messages).toBeGreaterThan(300);
+  }, 120_000);
+});
+
+describe('saved SUT cases replay with their verdict (counterexamples/sut)', () => {
+  const directory = 'counterexamples/sut';
+  const files = readdirSync(directory).filter((name) => name.endsWith('.json')).sort();
+
+  it('there is at least one', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  it.each(files)('%s', async (name) => {
+    const saved = JSON.parse(readFileSync(join(directory, name), 'utf8')) as SutCase;
+    expect(saved.format).toBe(SUT_CASE_FORMAT);
+    const outcome = await runSession(sutReferenceConfig({ groupInitialRebalanceDelayMs: saved.groupInitialRebalanceDelayMs }), saved.intents, () => new ProcessSut(saved.sut, 5000));
+    expect(outcome.verdict).toBe(saved.verdict);
+    expect(outcome.messageId).toBe(saved.messageId);
+    expect(outcome.message).toBe(saved.message);
+  }, 60_000);
 });
