@@ -161,6 +161,31 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     });
 
   program
+    .command('check-trace')
+    .description(
+      'Judge an NDJSON trace of what a real system did (groupspec.trace/v1: requests and responses, assignments, ' +
+        'acknowledged commits, faults) and report the first event Kafka\'s promises cannot explain, with the witness lines.',
+    )
+    .argument('<file>', 'a groupspec.trace/v1 file (docs/trace-format.md)')
+    .option('--json', 'print the whole report as JSON', false)
+    .showHelpAfterError('see groupspec check-trace --help')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Exit 0 when no check found a violation, 1 on a violation, 2 when the file is malformed (file:line: field: reason).',
+        '',
+        'Examples:',
+        '  $ groupspec check-trace oracle/trace/fixtures/live-session-4-15s.trace.ndjson',
+        '  $ npx tsx scripts/live-check.ts --log reports/live/session-4.ndjson',
+      ].join('\n'),
+    )
+    .action(async (file: string, options: { json: boolean }) => {
+      const { checkTraceCommand } = await import('./check-trace-command.ts');
+      setExitCode(await checkTraceCommand(file, options, io));
+    });
+
+  program
     .command('assignors')
     .description(
       'Assignor conformance kit: check partition assignors (ours and real clients\' ones) against what every assignor owes ' +
