@@ -1,10 +1,14 @@
 import { checkTraceFile } from '../oracle/trace/check.ts';
 import { TraceError } from '../oracle/trace/errors.ts';
+import { readTraceFile } from '../oracle/trace/read.ts';
 import { renderJson, renderReport } from '../oracle/trace/render.ts';
+import { shrinkTrace, writeTrace } from '../oracle/trace/shrink.ts';
 import { EXIT_OK, EXIT_USAGE, EXIT_VIOLATION, type Io } from './errors.ts';
 
 export interface CheckTraceOptions {
   readonly json: boolean;
+  /** Write the trace cut down to the lines that still show the first violation. */
+  readonly shrink?: string;
 }
 
 /**
@@ -22,5 +26,12 @@ export async function checkTraceCommand(file: string, options: CheckTraceOptions
     return EXIT_USAGE;
   }
   io.out(options.json ? renderJson(report) : renderReport(report));
+  if (report.firstViolation !== null && options.shrink !== undefined) {
+    const shrunk = shrinkTrace(readTraceFile(file), report.firstViolation.check);
+    writeTrace(options.shrink, shrunk.trace);
+    io.err(
+      `shrunk: ${shrunk.before} -> ${shrunk.after} lines still showing ${shrunk.check} (${shrunk.attempts} attempts${shrunk.complete ? '' : ', budget ran out'}): ${options.shrink}\n`,
+    );
+  }
   return report.violationCount === 0 ? EXIT_OK : EXIT_VIOLATION;
 }

@@ -168,6 +168,7 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     )
     .argument('<file>', 'a groupspec.trace/v1 file (docs/trace-format.md)')
     .option('--json', 'print the whole report as JSON', false)
+    .option('--shrink <out>', 'on a violation, write the trace cut down to the lines that still show it (delta debugging)')
     .showHelpAfterError('see groupspec check-trace --help')
     .addHelpText(
       'after',
@@ -180,7 +181,7 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
         '  $ npx tsx scripts/live-check.ts --log reports/live/session-4.ndjson',
       ].join('\n'),
     )
-    .action(async (file: string, options: { json: boolean }) => {
+    .action(async (file: string, options: { json: boolean; shrink?: string }) => {
       const { checkTraceCommand } = await import('./check-trace-command.ts');
       setExitCode(await checkTraceCommand(file, options, io));
     });

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planFaults, runLiveSession, type LiveSessionResult } from './kafkajs-session.ts';
+import { convertLogFile } from './to-trace.ts';
+import { checkTrace } from '../trace/check.ts';
+import { parseTrace } from '../trace/read.ts';
 import { buildMockHelper } from './mock-cluster.ts';
 
 /**
@@ -114,5 +117,15 @@ describe('live session: KafkaJS consumers against the librdkafka mock cluster', 
       const high = final?.partitions.find((x) => x.partition === p)?.high;
       if (high !== undefined) expect(sorted.at(-1)!, `partition ${p} below its high watermark`).toBeLessThan(high);
     }
+  });
+
+  it('converts to a groupspec.trace/v1 trace that check-trace judges (a violation is a finding, not a failure)', () => {
+    const trace = parseTrace(convertLogFile(out), `${out} (converted)`);
+    const report = checkTrace(trace);
+    expect(report.lines).toBeGreaterThan(100);
+    // The group-protocol checks had something to judge; their verdicts on the mock are recorded, not asserted.
+    const ran = report.checks.filter((c) => c.status !== 'not-run').map((c) => c.name);
+    expect(ran).toEqual(expect.arrayContaining(['NoDoublePartitionOwnership', 'FencedMemberGetsNoSuccess', 'SyncGroupAfterJoin']));
+    for (const c of report.checks.filter((x) => x.status === 'violated')) console.log(`live finding: ${c.name}: ${c.violations[0]?.message}`);
   });
 });

@@ -1,0 +1,69 @@
+import { writeFileSync } from 'node:fs';
+import { checkTrace } from './check.ts';
+import type { Trace, TraceLine } from './read.ts';
+
+/**
+ * Shrinking an observed trace that violates a check: delta debugging (Zeller's ddmin) over its
+ * event lines. A real system cannot be re-run, but its trace can be cut down to the few lines that
+ * make the point. Removing lines must not manufacture a violation, so a candidate counts only if
+ * the check's first violation is still the same original line, and fault lines (which excuse
+ * errors) are never removed. Bounded by a wall-clock budget: the result is the smallest trace
+ * found by then.
+ */
+
+export interface ShrinkOutcome {
+  readonly check: string;
+  readonly before: number;
+  readonly after: number;
+  readonly attempts: number;
+  readonly complete: boolean;
+  readonly trace: Trace;
+}
+
+export function shrinkTrace(trace: Trace, check: string, budgetMs = 60_000): ShrinkOutcome {
+  const started = Date.now();
+  let attempts = 0;
+  const first = checkTrace(trace).checks.find((c) => c.name === check)?.violations[0];
+  if (first === undefined) throw new Error(`${check} is not violated by ${trace.file}`);
+  // Nothing after the first violation can matter; faults stay whatever else goes.
+  const upToViolation = trace.events.filter((l) => l.line <= first.line);
+  const faults = upToViolation.filter((l) => l.event.event === 'fault');
+  const withFaults = (events: readonly TraceLine[]): TraceLine[] => [...faults, ...events].sort((a, b) => a.line - b.line);
+  const violates = (events: readonly TraceLine[]): boolean => {
+    attempts += 1;
+    const result = checkTrace({ ...trace, events: withFaults(events) }).checks.find((c) => c.name === check);
+    return result?.violations[0]?.line === first.line;
+  };
+  let current = upToViolation.filter((l) => l.event.event !== 'fault');
+  let chunks = 2;
+  let complete = true;
+  while (current.length >= 2) {
+    if (Date.now() - started > budgetMs) {
+      complete = false;
+      break;
+    }
+    const size = Math.ceil(current.length / chunks);
+    let reduced = false;
+    for (let start = 0; start < current.length; start += size) {
+      const candidate = [...current.slice(0, start), ...current.slice(start + size)];
+      if (candidate.length > 0 && violates(candidate)) {
+        current = candidate;
+        chunks = Math.max(chunks - 1, 2);
+        reduced = true;
+        break;
+      }
+    }
+    if (!reduced) {
+      if (chunks >= current.length) break;
+      chunks = Math.min(current.length, chunks * 2);
+    }
+  }
+  const events = withFaults(current);
+  return { check, before: trace.events.length, after: events.length, attempts, complete, trace: { ...trace, events } };
+}
+
+/** Write a trace as NDJSON: its header, then its events in order. */
+export function writeTrace(file: string, trace: Trace): void {
+  const lines = [JSON.stringify(trace.header), ...trace.events.map((l) => JSON.stringify(l.event))];
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
