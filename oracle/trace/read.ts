@@ -61,7 +61,12 @@ export function parseTrace(text: string, file: string): Trace {
     }
     const event = parseEvent(json, file, line);
     checkPartitions(event, topics, file, line);
-    if (event.event === 'fault' && event.kind === 'topics_changed' && event.topics !== undefined) topics = { ...topics, ...event.topics };
+    // A partition once declared stays nameable: lines about it (a revocation, a commit's answer) may
+    // follow its topic's deletion or re-creation with fewer partitions.
+    if (event.event === 'fault' && event.kind === 'topics_changed' && event.topics !== undefined) {
+      topics = { ...topics };
+      for (const [topic, count] of Object.entries(event.topics)) topics[topic] = Math.max(count, topics[topic] ?? 0);
+    }
     events.push({ line, event });
   });
   if (header === null) throw new TraceError(file, 1, null, `the trace is empty (expected a header line {"format":"${TRACE_FORMAT}",...})`);
@@ -160,6 +165,9 @@ function checkPartitions(event: TraceEvent, topics: Record<string, number>, file
       return;
     case 'processed':
       check(event.partition, ['partition']);
+      return;
+    case 'fault':
+      list('partitions', event.partitions);
       return;
     case 'committed':
       keys('offsets', event.offsets);

@@ -175,6 +175,7 @@ export const FAULT_KINDS = [
   'client_start',
   'topics_changed',
   'group_deleted',
+  'offsets_deleted',
   'other',
 ] as const;
 
@@ -216,7 +217,10 @@ export const eventSchemas = {
     errors: z.array(errorCode).min(1).optional(),
     client: name.optional(),
     delayMs: nonNegativeInt.optional(),
-    topics: z.record(name, z.number().int().positive()).optional(),
+    /** topics_changed: the new partition counts (0: the topic was deleted). */
+    topics: z.record(name, nonNegativeInt).optional(),
+    /** offsets_deleted: whose committed offsets were deleted (expired, or an admin's DeleteConsumerGroupOffsets); absent: all. */
+    partitions: z.array(topicPartition).optional(),
   }),
   /** Read by an admin after the run: committed offsets (-1: none) and, optionally, log offsets. */
   offsets_end: z.strictObject({

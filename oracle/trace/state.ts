@@ -19,6 +19,8 @@ export interface Pending {
   readonly event: RequestEvent;
   /** OffsetCommit only: the attempts this request made. */
   readonly commits: CommitAttempt[];
+  /** The coordinator era the request was sent in. */
+  readonly era: number;
 }
 
 /** The member a request was sent as; null where the trace does not say. */
@@ -41,7 +43,11 @@ export interface Step {
   readonly identity: Identity;
   /** A response whose error the harness (may have) injected: the request was not processed. */
   readonly injected: boolean;
-  /** The coordinator era this line was observed in (before any boundary the line itself marks). */
+  /**
+   * The coordinator era this line was observed in (before any boundary the line itself marks). A
+   * response whose request was sent in an earlier era may have been produced by either coordinator
+   * (or group): it belongs to no era, and gets a number no other line has (-line).
+   */
   readonly era: number;
 }
 
@@ -194,7 +200,25 @@ export class TraceState {
   /** OffsetCommit exchanges by client, correlation id and broker, for `committed` lines. */
   private readonly commitExchanges = new Map<string, { request: Pending | null; responseLine: number }>();
 
-  constructor(readonly header: TraceHeader) {}
+  /** Current partition count per topic (0: deleted). */
+  private readonly topicCounts: Record<string, number>;
+
+  constructor(readonly header: TraceHeader) {
+    this.topicCounts = { ...header.topics };
+  }
+
+  /**
+   * Offsets deleted at this line (null: every partition): the coordinator writes tombstones
+   * (a "no offset", -1). Nobody is answered after that write is replicated: a coordinator failover
+   * may truncate it and bring the old offsets back, so it is a write that may or may not have
+   * happened (outcome unknown), never one that certainly replaced the acknowledged commits.
+   */
+  private deleteOffsets(step: Step, partitions: readonly string[] | null): void {
+    const targets = partitions ?? [...new Set(this.commits.map((a) => a.partition).filter((p): p is string => p !== null))];
+    for (const partition of targets) {
+      this.commits.push({ clientKey: 'harness', partition, offset: -1, requestLine: step.line, outcomeLine: step.line, outcome: 'unknown' });
+    }
+  }
 
   /** The group.instance.id of a member: a string, null (dynamic), or undefined (unknown). */
   instanceOf(memberId: string): string | null | undefined {
@@ -233,7 +257,8 @@ export class TraceState {
       request = this.takePending(clientKey, event.api, event.correlationId, event.broker);
       if (event.errorCode !== 'NONE') injected = this.consumeInjected(event.api, event.errorCode, event.injected);
     }
-    return { line, tMs: event.tMs, event, clientKey, request, identity: identityOf(event, request), injected, era: this.era };
+    const era = request !== null && request.era !== this.era ? -line : this.era;
+    return { line, tMs: event.tMs, event, clientKey, request, identity: identityOf(event, request), injected, era };
   }
 
   /** Update what the observer knows with a resolved line (after the checks have seen it). */
@@ -266,6 +291,23 @@ export class TraceState {
         return;
       case 'fault':
         if (ERA_FAULTS.has(event.kind)) this.era++;
+        if (event.kind === 'group_deleted') {
+          // A deleted group (DeleteGroups, or an Empty group whose offsets all expired) starts again
+          // at generation 0 (ClassicGroup's constructor), and its offsets are gone.
+          this.generations.clear();
+          this.deleteOffsets(step, null);
+        }
+        if (event.kind === 'offsets_deleted') this.deleteOffsets(step, event.partitions ?? null);
+        if (event.kind === 'topics_changed' && event.topics !== undefined) {
+          // Partitions a topic no longer has (deleted, or re-created smaller) lose their offsets
+          // (GroupCoordinatorService.onPartitionsDeleted).
+          const gone: string[] = [];
+          for (const [topic, count] of Object.entries(event.topics)) {
+            for (let p = count; p < (this.topicCounts[topic] ?? 0); p++) gone.push(`${topic}-${p}`);
+            this.topicCounts[topic] = count;
+          }
+          if (gone.length > 0) this.deleteOffsets(step, gone);
+        }
         if (event.kind === 'inject_errors' && event.api !== undefined && event.errors !== undefined) {
           this.injectedErrors.set(event.api, [...(this.injectedErrors.get(event.api) ?? []), ...event.errors]);
         }
@@ -300,7 +342,7 @@ export class TraceState {
   }
 
   private applyRequest(step: Step, event: RequestEvent): void {
-    const pending: Pending = { line: step.line, tMs: step.tMs, event, commits: [] };
+    const pending: Pending = { line: step.line, tMs: step.tMs, event, commits: [], era: this.era };
     if (event.api === 'OffsetCommit') {
       const offsets = event.offsets;
       const attempts: CommitAttempt[] =
