@@ -1,5 +1,7 @@
 import { makeConfig } from '../../model/config.ts';
+import type { HistoryEvent } from '../../model/events.ts';
 import { CoordinatorDriver } from '../../properties/coordinator-driver.ts';
+import { topicCounts } from '../../oracle/sut/session.ts';
 import type { InProcessSut } from '../../oracle/sut/connection.ts';
 import type { OracleMessage, SutLine, SutResponseBody } from '../../oracle/sut/protocol.ts';
 
@@ -26,7 +28,8 @@ export class ModelSut implements InProcessSut {
     const driver = this.driver;
     if (driver === null) throw new Error(`message ${message.id} before hello`);
     if (message.type === 'request') this.requestIds.set(driver.submit(message.client, message.body), message.id);
-    const replies = driver.advanceTo(message.type === 'request' ? driver.nowMs : message.toMs);
+    if (message.type === 'topics') for (const change of topicChanges(topicCounts(driver), message.topics)) driver.apply(change);
+    const replies = driver.advanceTo(message.type === 'advance' ? message.toMs : driver.nowMs);
     const lines: SutLine[] = replies.map((reply) => ({
       type: 'response',
       id: this.requestIds.get(reply.correlationId)!,
@@ -35,4 +38,15 @@ export class ModelSut implements InProcessSut {
     lines.push({ type: 'done', id: message.id });
     return lines;
   }
+}
+
+/** The admin events that turn the topics `before` into `after` (deletions, creations, growth). */
+function topicChanges(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>): Exclude<HistoryEvent, { type: 'AdvanceTime' }>[] {
+  const changes: Exclude<HistoryEvent, { type: 'AdvanceTime' }>[] = [];
+  for (const topic of Object.keys(before)) if (!(topic in after)) changes.push({ type: 'DeleteTopic', topic });
+  for (const [topic, partitions] of Object.entries(after)) {
+    if (!(topic in before)) changes.push({ type: 'CreateTopic', topic, partitions });
+    else if (partitions > before[topic]) changes.push({ type: 'AddPartitions', topic, partitions });
+  }
+  return changes;
 }

@@ -641,7 +641,8 @@ function leaveMember(memberId) {
 function handleCommit(reqId, req) {
   const partitions = req.offsets.map((o) => o.partition);
   const reply = (errorCode) => respond(reqId, { api: 'OffsetCommit', errorCode, partitions });
-  const known = req.offsets.filter((o) => topicOf(o.partition) in topics);
+  // KafkaApis answers UNKNOWN_TOPIC_OR_PARTITION for a partition the metadata does not have.
+  const known = req.offsets.filter((o) => partitionExists(o.partition));
   if (known.length === 0 && req.offsets.length > 0) return reply('UNKNOWN_TOPIC_OR_PARTITION');
   if (group === null) {
     if (req.generationId < 0) group = newGroup(); // a "simple" group, created by the commit
@@ -706,6 +707,17 @@ function cleanupGroupMetadata() {
   if (allExpired && group.state === EMPTY) group = null;
 }
 
+function partitionExists(partition) {
+  const topic = topicOf(partition);
+  return topic in topics && Number(partition.slice(topic.length + 1)) < topics[topic];
+}
+
+/** An admin changed the topics. Offsets of deleted partitions go with them (GroupCoordinatorService.onPartitionsDeleted). */
+function changeTopics(next) {
+  topics = { ...next };
+  for (const p of [...offsets.keys()]) if (!partitionExists(p)) offsets.delete(p);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The SUT protocol
 
@@ -721,6 +733,11 @@ function handle(msg) {
       return;
     case 'advance':
       advanceTo(msg.toMs);
+      emit({ type: 'done', id: msg.id });
+      return;
+    case 'topics':
+      changeTopics(msg.topics ?? {});
+      advanceTo(now);
       emit({ type: 'done', id: msg.id });
       return;
     case 'request': {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { makeConfig, type ModelConfig } from '../../model/config.ts';
 import { rangeAssignor } from '../../model/assignors/index.ts';
+import type { HistoryEvent } from '../../model/events.ts';
 import type { GroupRequest, JoinGroupResponseMember, Response } from '../../model/protocol.ts';
 import { tp } from '../../model/types.ts';
 
@@ -54,7 +55,9 @@ export type ClientIntent =
   | { readonly kind: 'commit'; readonly client: number; readonly partition: number; readonly offset: number; readonly as: 'member' | 'stale' | 'simple' }
   | { readonly kind: 'fetch'; readonly client: number; readonly requireStable: boolean }
   | { readonly kind: 'leave'; readonly client: number }
-  | { readonly kind: 'advance'; readonly ms: number };
+  | { readonly kind: 'advance'; readonly ms: number }
+  /** An admin creates a topic, deletes one, or adds a partition to one (picked among those that exist). */
+  | { readonly kind: 'topics'; readonly change: 'create' | 'delete' | 'grow'; readonly pick: number; readonly partitions: number };
 
 const client = fc.nat({ max: CLIENTS.length - 1 });
 
@@ -76,6 +79,15 @@ export function clientIntentArbitrary(maxLength: number): fc.Arbitrary<ClientInt
     },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('fetch' as const), client, requireStable: fc.boolean() }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('leave' as const), client }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('topics' as const),
+        change: fc.constantFrom('create' as const, 'delete' as const, 'grow' as const),
+        pick: fc.nat({ max: 2 }),
+        partitions: fc.integer({ min: 1, max: 3 }),
+      }),
+    },
     {
       weight: 4,
       // Three scales: within a heartbeat, within a session, past sessions and join phases.
@@ -104,19 +116,46 @@ export function freshViews(): Record<string, ClientView> {
   return Object.fromEntries(CLIENTS.map((c) => [c.name, { memberId: '', generationId: -1, leading: null, synced: false, rejoin: false }]));
 }
 
-/** The partition an intent's index names (t0-0..t0-2, t1-0..t1-1). */
+/** The topic names an admin may create, in order. */
+export const TOPIC_POOL: readonly string[] = ['t0', 't1', 't2'];
+
+/** The admin change a `topics` intent makes to the topics that exist now, as a model event; null when there is none to make. */
+export function topicChangeOf(
+  intent: Extract<ClientIntent, { kind: 'topics' }>,
+  topics: Readonly<Record<string, number>>,
+): HistoryEvent | null {
+  const existing = Object.keys(topics).sort();
+  const picked = existing.length === 0 ? undefined : existing[intent.pick % existing.length];
+  switch (intent.change) {
+    case 'create': {
+      const topic = TOPIC_POOL.find((t) => !(t in topics));
+      return topic === undefined ? null : { type: 'CreateTopic', topic, partitions: intent.partitions };
+    }
+    case 'delete':
+      return picked === undefined ? null : { type: 'DeleteTopic', topic: picked };
+    case 'grow':
+      return picked === undefined ? null : { type: 'AddPartitions', topic: picked, partitions: topics[picked] + 1 };
+  }
+}
+
+/** The partition an intent's index names (t0-0..t0-2, t1-0..t1-1; one of them may not exist any more). */
 function partitionOf(index: number): string {
   const all = [tp('t0', 0), tp('t0', 1), tp('t0', 2), tp('t1', 0), tp('t1', 1)];
   return all[index % all.length];
 }
 
 /** The request an intent makes, from what the client knows; null for `advance`. */
-export function requestOf(intent: ClientIntent, views: Readonly<Record<string, ClientView>>, config: ModelConfig): { client: string; body: GroupRequest } | null {
-  if (intent.kind === 'advance') return null;
+export function requestOf(
+  intent: ClientIntent,
+  views: Readonly<Record<string, ClientView>>,
+  config: ModelConfig,
+  topics: Readonly<Record<string, number>>,
+): { client: string; body: GroupRequest } | null {
+  if (intent.kind === 'advance' || intent.kind === 'topics') return null;
   if (intent.kind === 'next') {
     const view = views[CLIENTS[intent.client].name];
     const kind = view.rejoin || view.memberId === '' || view.generationId < 0 ? 'join' : view.synced ? 'heartbeat' : 'sync';
-    return requestOf({ kind, client: intent.client, stale: false }, views, config);
+    return requestOf({ kind, client: intent.client, stale: false }, views, config, topics);
   }
   const spec = CLIENTS[intent.client];
   const view = views[spec.name];
@@ -143,7 +182,7 @@ export function requestOf(intent: ClientIntent, views: Readonly<Record<string, C
           ? {}
           : rangeAssignor(
               leading.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, topics: m.metadata.topics, ownedPartitions: [], generationId: -1 })),
-              config.initialTopics,
+              topics,
               null,
             );
       return {

@@ -24,7 +24,9 @@ export type OracleMessage =
       readonly config: CoordinatorConfig;
     }
   | { readonly type: 'request'; readonly id: number; readonly client: string; readonly body: SutRequestBody }
-  | { readonly type: 'advance'; readonly id: number; readonly toMs: number };
+  | { readonly type: 'advance'; readonly id: number; readonly toMs: number }
+  /** An admin changed the topics: every topic that exists now, with its partition count. */
+  | { readonly type: 'topics'; readonly id: number; readonly topics: Readonly<Record<string, number>> };
 
 // Kafka's error names: any upper-case name is well-formed; whether it is the right one is judged.
 const errorCode = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'a Kafka error name such as NONE or ILLEGAL_GENERATION');

@@ -2,7 +2,8 @@ import type { ModelConfig } from '../../model/config.ts';
 import type { GroupRequest, Response } from '../../model/protocol.ts';
 import { INVARIANTS } from '../../model/invariants/index.ts';
 import { CoordinatorDriver } from '../../properties/coordinator-driver.ts';
-import { type ClientIntent, freshViews, learn, requestOf } from './clients.ts';
+import type { HistoryEvent } from '../../model/events.ts';
+import { type ClientIntent, freshViews, learn, requestOf, topicChangeOf } from './clients.ts';
 import { type SutConnection, SutFault, type SutFaultKind } from './connection.ts';
 import { type Answer, judgeBatch, MemberIds } from './judge.ts';
 import { type OracleMessage, SUT_PROTOCOL, type SutResponseBody } from './protocol.ts';
@@ -31,6 +32,11 @@ export interface SessionOutcome {
   readonly steps: readonly SessionStep[];
   readonly implementation: string;
   readonly stderrTail: readonly string[];
+}
+
+/** The topics that exist in the model's world, with their partition counts. */
+export function topicCounts(driver: CoordinatorDriver): Record<string, number> {
+  return Object.fromEntries(Object.entries(driver.world.topics).map(([topic, state]) => [topic, state.partitions]));
 }
 
 /** Translate the model-side request into the SUT's member ids. */
@@ -81,11 +87,16 @@ export async function runSession(config: ModelConfig, intents: readonly ClientIn
     };
     implementation = (await sut.exchange(hello)).implementation ?? implementation;
     for (const intent of intents) {
+      // An admin change with nothing to change (no topic left to delete, none left to create) is no message.
+      if (intent.kind === 'topics' && topicChangeOf(intent, topicCounts(driver)) === null) continue;
       const id = nextId++;
-      const request = requestOf(intent, views, config);
+      const request = requestOf(intent, views, config, topicCounts(driver));
       let message: OracleMessage;
       let sutMessage: OracleMessage;
-      if (request === null) {
+      if (intent.kind === 'topics') {
+        driver.apply(topicChangeOf(intent, topicCounts(driver)) as Exclude<HistoryEvent, { type: 'AdvanceTime' }>);
+        message = sutMessage = { type: 'topics', id, topics: topicCounts(driver) };
+      } else if (request === null) {
         message = sutMessage = { type: 'advance', id, toMs: driver.nowMs + (intent.kind === 'advance' ? intent.ms : 0) };
       } else {
         message = { type: 'request', id, client: request.client, body: request.body };
