@@ -1,4 +1,4 @@
-import type { AssignorName } from './types.ts';
+import type { AssignorName, GroupProtocol, ServerAssignorName } from './types.ts';
 
 /**
  * Everything that parameterises one model run. A counterexample file stores it whole, so a run
@@ -46,6 +46,12 @@ export interface CoordinatorConfig {
   readonly offsetsRetentionMs: number;
   /** offsets.retention.check.interval.ms. Kafka default 600000 (scaled). */
   readonly offsetsRetentionCheckIntervalMs: number;
+  /** group.consumer.session.timeout.ms (KIP-848: the broker decides). Kafka default 45000 (scaled). */
+  readonly consumerGroupSessionTimeoutMs: number;
+  /** group.consumer.heartbeat.interval.ms, returned in every ConsumerGroupHeartbeat response. Kafka default 5000 (scaled). */
+  readonly consumerGroupHeartbeatIntervalMs: number;
+  /** group.consumer.assignors: the first is the default (Kafka: uniform, range). */
+  readonly consumerGroupAssignors: readonly ServerAssignorName[];
 }
 
 /**
@@ -104,6 +110,13 @@ export interface ClientConfig {
   readonly assignors: readonly AssignorName[];
   /** JoinGroup request version; v4+ requires a known member id (KIP-394), v5+ carries groupInstanceId. */
   readonly joinGroupVersion: number;
+  /**
+   * group.protocol: classic (JoinGroup/SyncGroup, client-side assignors) or consumer (KIP-848,
+   * ConsumerGroupHeartbeat, server-side assignors). Every consumer of a run uses the same one.
+   */
+  readonly groupProtocol: GroupProtocol;
+  /** group.remote.assignor (consumer protocol): the server assignor asked for; null for the broker's default. */
+  readonly groupRemoteAssignor: ServerAssignorName | null;
 }
 
 export type CommitMode = 'sync' | 'async' | 'auto';
@@ -118,6 +131,9 @@ export const DEFAULT_CONFIG: ModelConfig = {
     newMemberJoinTimeoutMs: 300_000,
     offsetsRetentionMs: 45_000,
     offsetsRetentionCheckIntervalMs: 5000,
+    consumerGroupSessionTimeoutMs: 10_000,
+    consumerGroupHeartbeatIntervalMs: 3000,
+    consumerGroupAssignors: ['uniform', 'range'],
   },
   client: {
     sessionTimeoutMs: 10_000,
@@ -134,6 +150,8 @@ export const DEFAULT_CONFIG: ModelConfig = {
     autoOffsetReset: 'earliest',
     assignors: ['range'],
     joinGroupVersion: 9,
+    groupProtocol: 'classic',
+    groupRemoteAssignor: null,
   },
   initialTopics: { t0: 2, t1: 1 },
   // Busy consumers: there is always more to process, so rebalances meet consumers mid-batch.

@@ -121,7 +121,7 @@ export type Effect =
   | {
       /** The coordinator answered a request (immediately, or when a parked request completed). */
       readonly kind: 'answer';
-      readonly api: 'JoinGroup' | 'SyncGroup' | 'Heartbeat' | 'LeaveGroup' | 'OffsetCommit' | 'OffsetFetch';
+      readonly api: 'ConsumerGroupHeartbeat' | 'JoinGroup' | 'SyncGroup' | 'Heartbeat' | 'LeaveGroup' | 'OffsetCommit' | 'OffsetFetch';
       readonly memberId: string;
       readonly groupInstanceId: string | null;
       readonly generationId: number;

@@ -1,13 +1,16 @@
 import type { AssignorName, TopicPartition } from './types.ts';
 import type { Subscription } from './protocol.ts';
 import type { AssignmentBasis } from './state.ts';
+import { type ConsumerGroupRecord, replayConsumerGroup } from './consumer-group/records.ts';
+import type { ConsumerGroup } from './consumer-group/state.ts';
 
 /**
  * Records of the `__consumer_offsets` partition that hosts the group, and `replay`, the only
  * function that changes durable coordinator state. Loading a coordinator is replaying its log
  * from the start (GC/GroupMetadataManager.replay, GC/OffsetMetadataManager.replay).
  *
- * Key versions follow §4.4: 0/1 OffsetCommit, 2 GroupMetadata; a null value is a tombstone.
+ * Key versions follow §4.4: 0/1 OffsetCommit, 2 GroupMetadata, 3–8 the KIP-848 consumer group
+ * (consumer-group/records.ts); a null value is a tombstone.
  */
 
 export interface GroupMetadataMember {
@@ -48,16 +51,19 @@ export type GroupRecord =
       readonly groupId: string;
       readonly partition: TopicPartition;
       readonly value: OffsetCommitValue | null;
-    };
+    }
+  | ConsumerGroupRecord;
 
 /** What a coordinator can rebuild from the log alone. */
 export interface DurableGroupState {
   /** Last GroupMetadata value; null when none was written or the group was tombstoned. */
   readonly groupMetadata: GroupMetadataValue | null;
   readonly offsets: Readonly<Record<TopicPartition, OffsetCommitValue>>;
+  /** The KIP-848 consumer group records 3–8 rebuild; null when none exists. */
+  readonly consumerGroup: ConsumerGroup | null;
 }
 
-export const EMPTY_DURABLE_STATE: DurableGroupState = { groupMetadata: null, offsets: {} };
+export const EMPTY_DURABLE_STATE: DurableGroupState = { groupMetadata: null, offsets: {}, consumerGroup: null };
 
 /** Apply one record. Last writer wins; a tombstone removes the key (§4.4). */
 export function replay(state: DurableGroupState, record: GroupRecord): DurableGroupState {
@@ -70,6 +76,8 @@ export function replay(state: DurableGroupState, record: GroupRecord): DurableGr
       else offsets[record.partition] = record.value;
       return { ...state, offsets };
     }
+    default:
+      return { ...state, consumerGroup: replayConsumerGroup(state.consumerGroup, record) };
   }
 }
 

@@ -2,6 +2,7 @@ import type { AssignorName, ClassicGroupStatus, ErrorCode, TopicPartition } from
 import type { JoinGroupProtocol, OffsetCommitRequest, Request, Response, StickyUserData } from './protocol.ts';
 import type { CommitMode } from './config.ts';
 import type { DurableGroupState, GroupRecord } from './records.ts';
+import type { ConsumerGroup } from './consumer-group/state.ts';
 
 /**
  * The whole simulated world: one group coordinator, the consumers, the topics, the network and
@@ -242,6 +243,18 @@ export interface CoordinatorState {
   readonly groupsCreated: number;
   /** When the periodic offset-expiration task runs next (offsets.retention.check.interval.ms). */
   readonly nextExpirationCheckMs: number;
+  /**
+   * The KIP-848 consumer group, or null. It is the replay of every record written so far
+   * (consumer-group/write.ts); a group id is held by a classic group or a consumer group, never both.
+   */
+  readonly consumerGroup: ConsumerGroup | null;
+  readonly consumerGroupTimers: ConsumerGroupTimers;
+}
+
+/** Session and rebalance timers of the consumer group's members (soft state, re-armed on load). */
+export interface ConsumerGroupTimers {
+  readonly sessions: Readonly<Record<string, number>>;
+  readonly rebalances: Readonly<Record<string, { readonly atMs: number; readonly memberEpoch: number }>>;
 }
 
 // ---------------------------------------------------------------------------------------------

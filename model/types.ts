@@ -42,7 +42,18 @@ export type ErrorCode =
   | 'GROUP_MAX_SIZE_REACHED'
   | 'NON_EMPTY_GROUP'
   | 'GROUP_ID_NOT_FOUND'
-  | 'UNKNOWN_TOPIC_OR_PARTITION';
+  | 'UNKNOWN_TOPIC_OR_PARTITION'
+  // KIP-848 (ConsumerGroupHeartbeat and the consumer group's offset validation, §3.1, §4.1).
+  | 'FENCED_MEMBER_EPOCH'
+  | 'STALE_MEMBER_EPOCH'
+  | 'UNRELEASED_INSTANCE_ID'
+  | 'UNSUPPORTED_ASSIGNOR';
+
+/** group.protocol (KIP-848): the classic JoinGroup/SyncGroup protocol or the consumer protocol. */
+export type GroupProtocol = 'classic' | 'consumer';
+
+/** Server-side assignors of the consumer protocol (group.consumer.assignors; GC/assignor/). */
+export type ServerAssignorName = 'uniform' | 'range';
 
 /** Assignor names as they appear in JoinGroup protocols (`partition.assignment.strategy`). */
 export type AssignorName = 'range' | 'roundrobin' | 'sticky' | 'cooperative-sticky';

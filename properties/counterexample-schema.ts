@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { ModelConfig } from '../model/config.ts';
+import { DEFAULT_CONFIG, type ModelConfig } from '../model/config.ts';
 import type { HistoryEvent } from '../model/events.ts';
 import type { Violation } from '../model/run.ts';
-import type { AssignorName } from '../model/types.ts';
+import type { AssignorName, ServerAssignorName } from '../model/types.ts';
 
 /**
  * The counterexample file format, defined once. Everything a file may contain is spelled out
@@ -22,6 +22,8 @@ const name = z.string().min(1);
 
 const assignorName = z.enum(['range', 'roundrobin', 'sticky', 'cooperative-sticky'] satisfies AssignorName[]);
 
+const serverAssignorName = z.enum(['uniform', 'range'] satisfies ServerAssignorName[]);
+
 /** "topic-partition", the way Kafka logs print a partition (model/types.ts `tp`). */
 const topicPartition = z.string().regex(/^.+-\d+$/, 'expected "topic-partition", e.g. "t0-1"');
 
@@ -37,6 +39,10 @@ const coordinatorConfigSchema = z.strictObject({
   newMemberJoinTimeoutMs: nonNegativeInt,
   offsetsRetentionMs: nonNegativeInt,
   offsetsRetentionCheckIntervalMs: positiveInt,
+  // KIP-848 settings; files written before the consumer protocol existed take the defaults.
+  consumerGroupSessionTimeoutMs: positiveInt.default(DEFAULT_CONFIG.coordinator.consumerGroupSessionTimeoutMs),
+  consumerGroupHeartbeatIntervalMs: positiveInt.default(DEFAULT_CONFIG.coordinator.consumerGroupHeartbeatIntervalMs),
+  consumerGroupAssignors: z.array(serverAssignorName).min(1).readonly().default([...DEFAULT_CONFIG.coordinator.consumerGroupAssignors]),
 });
 
 const clusterConfigSchema = z.strictObject({
@@ -63,6 +69,8 @@ const clientConfigSchema = z.strictObject({
   autoOffsetReset: z.enum(['earliest', 'latest', 'none']),
   assignors: z.array(assignorName).min(1).readonly(),
   joinGroupVersion: nonNegativeInt,
+  groupProtocol: z.enum(['classic', 'consumer']).default('classic'),
+  groupRemoteAssignor: serverAssignorName.nullable().default(null),
 });
 
 export const modelConfigSchema = z.strictObject({

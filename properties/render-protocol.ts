@@ -1,6 +1,7 @@
 import type { Effect } from '../model/events.ts';
 import type { Request, Response } from '../model/protocol.ts';
 import type { GroupRecord } from '../model/records.ts';
+import type { ConsumerGroupRecord } from '../model/consumer-group/records.ts';
 import type { Message } from '../model/state.ts';
 import { compact, ms } from './render-values.ts';
 
@@ -74,6 +75,16 @@ function instanceField(groupInstanceId: string | null): string[] {
 
 function renderRequest(request: Request): string {
   switch (request.api) {
+    case 'ConsumerGroupHeartbeat':
+      return [
+        `member=${compact(request.memberId)}`,
+        ...instanceField(request.instanceId),
+        `epoch=${request.memberEpoch}`,
+        ...(request.subscribedTopicNames === null ? [] : [`topics=${compact(request.subscribedTopicNames)}`]),
+        ...(request.topicPartitions === null ? [] : [`owned=${compact(request.topicPartitions)}`]),
+        ...(request.serverAssignor === null ? [] : [`assignor=${request.serverAssignor}`]),
+        ...(request.rebalanceTimeoutMs === -1 ? [] : [`rebalance=${ms(request.rebalanceTimeoutMs)}`]),
+      ].join(' ');
     case 'JoinGroup': {
       const metadata = request.protocols[0]?.metadata;
       const owned = metadata !== undefined && metadata.ownedPartitions.length > 0 ? [`owned=${compact(metadata.ownedPartitions)}@gen${metadata.generationId}`] : [];
@@ -126,6 +137,15 @@ function renderRequest(request: Request): string {
 
 function renderResponse(response: Response): string {
   switch (response.api) {
+    case 'ConsumerGroupHeartbeat':
+      return response.errorCode !== 'NONE'
+        ? response.errorCode
+        : [
+            response.errorCode,
+            `member=${compact(response.memberId)}`,
+            `epoch=${response.memberEpoch}`,
+            ...(response.assignment === null ? [] : [`assignment=${compact(response.assignment)}`]),
+          ].join(' ');
     case 'JoinGroup': {
       const members = response.members.length === 0 ? [] : [`members=${compact(response.members.map(memberWithInstance))}`];
       const skip = response.skipAssignment ? ['skipAssignment'] : [];
@@ -172,6 +192,7 @@ export function renderRecord(record: GroupRecord): string {
       ? `OffsetCommit ${record.partition} tombstone`
       : `OffsetCommit ${record.partition}=${record.value.offset}`;
   }
+  if (record.type !== 'GroupMetadata') return renderConsumerGroupRecord(record);
   if (record.value === null) return `GroupMetadata ${record.groupId} tombstone`;
   const value = record.value;
   const members = Object.fromEntries(value.members.map((member) => [memberWithInstance(member), member.assignment]));
@@ -182,6 +203,29 @@ export function renderRecord(record: GroupRecord): string {
     `leader=${compact(value.leader)}`,
     `members=${compact(members)}`,
   ].join(' ');
+}
+
+/** Records 3–8 of a KIP-848 consumer group. */
+function renderConsumerGroupRecord(record: ConsumerGroupRecord): string {
+  const member = 'memberId' in record ? ` ${compact(record.memberId)}` : '';
+  if (record.value === null) return `${record.type}${member} tombstone`;
+  switch (record.type) {
+    case 'ConsumerGroupMetadata':
+      return `ConsumerGroupMetadata epoch=${record.value.epoch}`;
+    case 'ConsumerGroupPartitionMetadata':
+      return `ConsumerGroupPartitionMetadata topics=${compact(record.value.topics)}`;
+    case 'ConsumerGroupMemberMetadata':
+      return `ConsumerGroupMemberMetadata${member}${record.value.instanceId === null ? '' : ` instance=${record.value.instanceId}`} topics=${compact(record.value.subscribedTopicNames)}`;
+    case 'ConsumerGroupTargetAssignmentMetadata':
+      return `ConsumerGroupTargetAssignmentMetadata epoch=${record.value.assignmentEpoch}`;
+    case 'ConsumerGroupTargetAssignmentMember':
+      return `ConsumerGroupTargetAssignmentMember${member} target=${compact(record.value.topicPartitions)}`;
+    case 'ConsumerGroupCurrentMemberAssignment': {
+      const v = record.value;
+      const pending = v.partitionsPendingRevocation.length === 0 ? '' : ` revoking=${compact(v.partitionsPendingRevocation)}`;
+      return `ConsumerGroupCurrentMemberAssignment${member} epoch=${v.memberEpoch} ${v.state} assigned=${compact(v.assignedPartitions)}${pending}`;
+    }
+  }
 }
 
 /**

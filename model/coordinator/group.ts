@@ -253,6 +253,8 @@ export function syncError(errorCode: ErrorCode): SyncGroupResponse {
 /** The answer of a broker that cannot serve a group request (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS). */
 export function errorResponseTo(request: GroupRequest, errorCode: ErrorCode): Response {
   switch (request.api) {
+    case 'ConsumerGroupHeartbeat':
+      return { api: 'ConsumerGroupHeartbeat', errorCode, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
     case 'JoinGroup':
       return joinError(request.memberId, errorCode);
     case 'SyncGroup':

@@ -13,6 +13,8 @@ import { handleLeaveGroup } from './leave.ts';
 import { finishOffsetCommit, handleOffsetCommit, handleOffsetFetch } from './offsets.ts';
 import { expireMemberHeartbeat, fireJoinTimer, firePendingSyncTimer } from './rebalance.ts';
 import { completeSyncAssignment, handleSyncGroup } from './sync.ts';
+import { handleConsumerGroupHeartbeat } from '../consumer-group/heartbeat.ts';
+import { NO_CONSUMER_GROUP_TIMERS, expireConsumerGroupSession, expireRebalanceTimeout } from '../consumer-group/timers.ts';
 
 /** The coordinator on the preferred leader when the run starts: loaded, with an empty log. */
 export function initialCoordinator(config: ModelConfig, broker: string): CoordinatorState {
@@ -27,12 +29,16 @@ export function initialCoordinator(config: ModelConfig, broker: string): Coordin
     pendingAppends: [],
     groupsCreated: 0,
     nextExpirationCheckMs: config.coordinator.offsetsRetentionCheckIntervalMs,
+    consumerGroup: null,
+    consumerGroupTimers: NO_CONSUMER_GROUP_TIMERS,
   };
 }
 
 /** Handle one group request that has arrived at the coordinator. */
 export function handleRequest(ctx: StepContext, request: GroupRequest, replyTo: ReplyTo): void {
   switch (request.api) {
+    case 'ConsumerGroupHeartbeat':
+      return handleConsumerGroupHeartbeat(ctx, request, replyTo);
     case 'JoinGroup':
       return handleJoinGroup(ctx, request, replyTo);
     case 'SyncGroup':
@@ -55,7 +61,9 @@ export type CoordinatorTimer =
   | { readonly kind: 'join' }
   | { readonly kind: 'pendingSync' }
   | { readonly kind: 'offsetExpiration' }
-  | { readonly kind: 'heartbeat'; readonly memberId: string };
+  | { readonly kind: 'heartbeat'; readonly memberId: string }
+  | { readonly kind: 'consumerSession'; readonly memberId: string }
+  | { readonly kind: 'consumerRebalance'; readonly memberId: string };
 
 /**
  * The earliest coordinator timer, ties broken deterministically (appends first, then group
@@ -78,12 +86,14 @@ export function nextCoordinatorTimer(world: World, mutant: string | null): { atM
     for (const m of g.members) consider(m.heartbeatDeadlineMs, { kind: 'heartbeat', memberId: m.memberId });
     for (const p of g.pendingMembers) consider(p.heartbeatDeadlineMs, { kind: 'heartbeat', memberId: p.memberId });
   }
+  for (const [memberId, atMs] of Object.entries(c.consumerGroupTimers.sessions)) consider(atMs, { kind: 'consumerSession', memberId });
+  for (const [memberId, t] of Object.entries(c.consumerGroupTimers.rebalances)) consider(t.atMs, { kind: 'consumerRebalance', memberId });
   return best;
 }
 
 export function fireCoordinatorTimer(ctx: StepContext, timer: CoordinatorTimer): void {
   const g = coordinatorOf(ctx).group;
-  ctx.effects.push({ kind: 'timer', actor: 'coordinator', timer: timer.kind === 'heartbeat' ? `session ${timer.memberId}` : timer.kind });
+  ctx.effects.push({ kind: 'timer', actor: 'coordinator', timer: 'memberId' in timer ? `${timer.kind === 'consumerRebalance' ? 'rebalance' : 'session'} ${timer.memberId}` : timer.kind });
   switch (timer.kind) {
     case 'load':
       return completeLoading(ctx);
@@ -97,6 +107,10 @@ export function fireCoordinatorTimer(ctx: StepContext, timer: CoordinatorTimer):
       return runOffsetExpiration(ctx);
     case 'heartbeat':
       return expireMemberHeartbeat(ctx, g!, timer.memberId);
+    case 'consumerSession':
+      return expireConsumerGroupSession(ctx, timer.memberId);
+    case 'consumerRebalance':
+      return expireRebalanceTimeout(ctx, timer.memberId);
   }
 }
 

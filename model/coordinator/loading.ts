@@ -8,6 +8,7 @@ import { recordsBelow } from '../cluster/replication.ts';
 import { noteAcknowledged } from '../ghost.ts';
 import { computeSubscribedTopics, joinError, newGroup, reply, syncError } from './group.ts';
 import { finishOffsetCommit } from './offsets.ts';
+import { NO_CONSUMER_GROUP_TIMERS, armLoadedConsumerGroupTimers } from '../consumer-group/timers.ts';
 
 /**
  * A coordinator's life on a broker (CoordinatorRuntime scheduleLoadOperation / scheduleUnloadOperation;
@@ -29,6 +30,8 @@ export function startLoading(ctx: StepContext, broker: Endpoint, leaderEpoch: nu
     pendingAppends: [],
     groupsCreated: 0,
     nextExpirationCheckMs: loadingUntilMs + ctx.config.coordinator.offsetsRetentionCheckIntervalMs,
+    consumerGroup: null,
+    consumerGroupTimers: NO_CONSUMER_GROUP_TIMERS,
   };
   ctx.w.ghost.failovers += 1;
   note(ctx, broker, `becomes the group coordinator (leader epoch ${leaderEpoch}) and starts loading`);
@@ -52,13 +55,23 @@ export function completeLoading(ctx: StepContext): void {
   const tail = all.slice(hwm);
   c.pendingAppends = tail.length === 0 ? [] : [{ records: tail, endOffset: log.length, callback: { kind: 'none' } }];
   c.group = groupFromRecords(ctx, loaded.map(([r]) => r));
+  // The consumer group is the replay of its records, written or not yet acknowledged, like the classic one.
+  c.consumerGroup = rebuild(loaded.map(([r]) => r)).consumerGroup;
   c.loadingUntilMs = null;
   c.loadedAtMs = ctx.w.nowMs;
+  armLoadedConsumerGroupTimers(ctx);
   const g = c.group;
   if (g !== null) {
     ctx.effects.push({ kind: 'groupTransition', from: 'none', to: g.status, generationId: g.generationId });
   }
-  note(ctx, c.broker, `loaded ${log.length} records (high watermark ${hwm}): ${g === null ? 'no group' : `${g.status} generation ${g.generationId} with ${g.members.length} members`}`);
+  const cg = c.consumerGroup;
+  const summary =
+    g !== null
+      ? `${g.status} generation ${g.generationId} with ${g.members.length} members`
+      : cg !== null
+        ? `consumer group at epoch ${cg.groupEpoch} with ${Object.keys(cg.members).length} members`
+        : 'no group';
+  note(ctx, c.broker, `loaded ${log.length} records (high watermark ${hwm}): ${summary}`);
 }
 
 /**

@@ -53,6 +53,8 @@ function forSut(body: GroupRequest, ids: MemberIds): GroupRequest {
     case 'LeaveGroup':
       return { ...body, members: body.members.map((m) => ({ ...m, memberId: ids.sutOf(m.memberId) })) };
     case 'OffsetFetch':
+    case 'ConsumerGroupHeartbeat':
+      // KIP-1082: consumer-protocol member ids are the client's own, the same on both sides.
       return body;
   }
 }
