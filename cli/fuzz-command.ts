@@ -1,4 +1,5 @@
 import type { ModelConfig } from '../model/config.ts';
+import type { GroupProtocol } from '../model/types.ts';
 import { DEFAULT_MAX_EVENTS, fuzz, type FuzzOutcome } from '../properties/fuzz.ts';
 import { EXIT_OK, EXIT_VIOLATION, UsageError, type Io } from './errors.ts';
 import { counterexampleFromFailure, saveAndVerify } from './fuzz-counterexample.ts';
@@ -23,6 +24,7 @@ export interface FuzzCommandOptions {
   readonly runs?: number;
   readonly time?: number;
   readonly mutant?: string;
+  readonly protocol?: GroupProtocol;
   readonly consumers?: number;
   readonly topics?: number;
   readonly partitions?: number;
@@ -59,6 +61,8 @@ export async function fuzzCommand(options: FuzzCommandOptions, io: Io): Promise<
     brokers: options.brokers,
     replicationFactor: options.replicationFactor,
     uncleanLeaderElection: options.uncleanLeaderElection,
+    // A KIP-848 mutant breaks the consumer protocol: it runs under it.
+    groupProtocol: options.protocol ?? mutant?.protocol,
     mutant: mutant?.name ?? null,
   });
   const knobs = knobsOf(options, config, invariants);

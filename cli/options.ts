@@ -1,5 +1,7 @@
+import { InvalidArgumentError } from 'commander';
 import { integerParser } from './parse.ts';
 import { makeConfig, type ModelConfig } from '../model/config.ts';
+import type { GroupProtocol } from '../model/types.ts';
 
 /**
  * Parsing and bounds of numeric command-line values, and the scope options (--consumers,
@@ -21,6 +23,11 @@ export const parseReplicationFactor = integerParser('replication factor', 1, 9);
 
 export const DEFAULT_RUNS = 1000;
 
+export function parseProtocol(value: string): GroupProtocol {
+  if (value === 'classic' || value === 'consumer') return value;
+  throw new InvalidArgumentError('the protocol must be classic or consumer (KIP-848).');
+}
+
 export interface Scope {
   readonly consumers?: number;
   readonly topics?: number;
@@ -29,6 +36,8 @@ export interface Scope {
   readonly brokers?: number;
   readonly replicationFactor?: number;
   readonly uncleanLeaderElection?: boolean;
+  /** group.protocol of every consumer: classic (default) or consumer (KIP-848). */
+  readonly groupProtocol?: GroupProtocol;
   readonly mutant: string | null;
 }
 
@@ -49,6 +58,7 @@ export function scopedConfig(scope: Scope, base: ModelConfig = makeConfig()): Mo
     maxConsumers: scope.consumers ?? base.maxConsumers,
     mixedPollIntervals: scope.mixedPollIntervals ?? base.mixedPollIntervals,
     mutant: scope.mutant,
+    client: { ...base.client, groupProtocol: scope.groupProtocol ?? base.client.groupProtocol },
     cluster: {
       ...base.cluster,
       brokers: scope.brokers ?? base.cluster.brokers,

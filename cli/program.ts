@@ -7,6 +7,7 @@ import {
   DEFAULT_RUNS,
   parseConsumers,
   parseMaxEvents,
+  parseProtocol,
   parseBrokers,
   parseReplicationFactor,
   parsePartitions,
@@ -75,6 +76,7 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .option('--brokers <n>', 'brokers b0, b1, ... (default 3)', parseBrokers)
     .option('--replication-factor <n>', "replicas of the group's __consumer_offsets partition (default 3, at most --brokers)", parseReplicationFactor)
     .option('--unclean-leader-election', 'let a replica outside the ISR become leader (outside Kafka\'s promises; see the known anomalies)')
+    .option('--protocol <name>', 'group.protocol of the consumers: classic, or consumer (KIP-848) (default classic)', parseProtocol)
     .option('--no-swarm', 'use the same event weights in every run (no swarm testing)')
     .option('--invariant <name...>', 'check only these invariants (default: every promise; see: groupspec invariants)')
     .option('--out-dir <dir>', 'where counterexamples are saved', 'counterexamples')

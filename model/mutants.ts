@@ -11,6 +11,8 @@ export interface MutantInfo {
   readonly description: string;
   /** The invariant the suite must catch it with. */
   readonly caughtBy: string;
+  /** The group protocol it breaks, when not the classic one: it is fuzzed under that protocol. */
+  readonly protocol?: 'consumer';
 }
 
 export const MUTANTS: readonly MutantInfo[] = [

@@ -1,4 +1,4 @@
-import type { AssignorName, ClassicGroupStatus, ErrorCode, TopicPartition } from './types.ts';
+import type { AssignorName, ClassicGroupStatus, ErrorCode, GroupProtocol, TopicPartition } from './types.ts';
 import type { JoinGroupProtocol, OffsetCommitRequest, Request, Response, StickyUserData } from './protocol.ts';
 import type { CommitMode } from './config.ts';
 import type { DurableGroupState, GroupRecord } from './records.ts';
@@ -264,6 +264,13 @@ export interface ConsumerGroupTimers {
 /** AbstractCoordinator.MemberState. */
 export type MemberState = 'UNJOINED' | 'PREPARING_REBALANCE' | 'COMPLETING_REBALANCE' | 'STABLE';
 
+/**
+ * The consumer protocol's client membership states (clients/.../internals/MemberState.java): JOINING
+ * sends epoch 0; RECONCILING has a new assignment to apply at the next poll; ACKNOWLEDGING tells the
+ * coordinator what it now owns; STALE left the group because poll() was not called in time.
+ */
+export type ConsumerMembershipState = 'UNSUBSCRIBED' | 'JOINING' | 'RECONCILING' | 'ACKNOWLEDGING' | 'STABLE' | 'FENCED' | 'STALE' | 'LEAVING';
+
 /** Why poll() failed: a fatal error code, or a client-side exception of auto.offset.reset=none. */
 export type ClientFailure = ErrorCode | 'NoOffsetForPartitionException' | 'OffsetOutOfRangeException';
 
@@ -369,6 +376,20 @@ export interface ConsumerState {
    * of the JoinGroup; it is armed again when a join completes or the generation is reset (KAFKA-12983).
    */
   readonly needsJoinPrepare: boolean;
+
+  // The consumer protocol (KIP-848; ConsumerMembershipManager). Under it `generationId` holds the
+  // member epoch (the wire field is generationIdOrMemberEpoch) and `memberId` is the client's own.
+  readonly groupProtocol: GroupProtocol;
+  readonly membership: ConsumerMembershipState;
+  /** The latest assignment the coordinator sent, to reconcile at the next poll. */
+  readonly targetAssignment: readonly TopicPartition[] | null;
+  /** What the last heartbeat said (null fields are sent only when these change). */
+  readonly sentOwned: readonly TopicPartition[] | null;
+  readonly sentSubscription: readonly string[] | null;
+  /** After an error or a (re)join the next heartbeat carries every field. */
+  readonly sendFullHeartbeat: boolean;
+  /** group.consumer.heartbeat.interval.ms as the coordinator last said it. */
+  readonly consumerHeartbeatIntervalMs: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -413,6 +434,12 @@ export interface Ghost {
   readonly perturbations: number;
   /** Model steps taken. */
   readonly steps: number;
+}
+
+/** The loaded coordinator's KIP-848 consumer group, or null. */
+export function liveConsumerGroup(world: Pick<World, 'coordinator'>): ConsumerGroup | null {
+  const c = world.coordinator;
+  return c === null || c.loadingUntilMs !== null ? null : c.consumerGroup;
 }
 
 /** The coordinator's live group, or null when there is no loaded coordinator or no group. */

@@ -34,6 +34,18 @@ export function memberRemovalRecords(groupId: string, memberId: string): Consume
   ];
 }
 
+/**
+ * ConsumerGroup.createGroupTombstoneRecords for a group without members: its target assignment
+ * metadata, partition metadata and, last, its metadata record, whose tombstone removes the group.
+ */
+export function consumerGroupTombstones(groupId: string): ConsumerGroupRecord[] {
+  return [
+    { type: 'ConsumerGroupTargetAssignmentMetadata', groupId, value: null },
+    { type: 'ConsumerGroupPartitionMetadata', groupId, value: null },
+    { type: 'ConsumerGroupMetadata', groupId, value: null },
+  ];
+}
+
 /** computeSubscriptionMetadata: the partition counts of the subscribed topics that exist now. */
 export function subscriptionMetadataOf(ctx: StepContext, members: readonly ConsumerGroupMember[]): Record<string, number> {
   const topics = [...new Set(members.flatMap((m) => m.subscribedTopicNames))].sort();

@@ -1,5 +1,6 @@
 import { type DraftConsumer, type StepContext, note } from '../draft.ts';
 import { resetGeneration } from './membership.ts';
+import { consumerHeartbeatWakes } from './reconcile.ts';
 import { hasInFlight, sendFindCoordinator, sendHeartbeat, sendLeaveGroup } from './requests.ts';
 
 /**
@@ -10,6 +11,7 @@ import { hasInFlight, sendFindCoordinator, sendHeartbeat, sendLeaveGroup } from 
  * Static members never send LeaveGroup; they reset their generation locally and rejoin later.
  */
 export function heartbeatThreadWakes(ctx: StepContext, c: DraftConsumer): void {
+  if (c.groupProtocol === 'consumer') return consumerHeartbeatWakes(ctx, c);
   c.nextHeartbeatMs = ctx.w.nowMs + c.heartbeatIntervalMs;
   if (c.memberState !== 'COMPLETING_REBALANCE' && c.memberState !== 'STABLE') {
     c.nextHeartbeatMs = null;

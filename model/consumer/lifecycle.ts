@@ -1,8 +1,9 @@
 import type { HistoryEvent } from '../events.ts';
 import type { ClientFailure, ConsumerState } from '../state.ts';
 import type { DraftConsumer, StepContext } from '../draft.ts';
-import { channelKey, note } from '../draft.ts';
+import { channelKey, nextId, note } from '../draft.ts';
 import { sendLeaveGroup, sendOffsetCommit } from './requests.ts';
+import { sendConsumerLeave } from './reconcile.ts';
 import { consumedOffsets } from './poll.ts';
 
 /**
@@ -15,6 +16,8 @@ export function newConsumer(
   event: Extract<HistoryEvent, { type: 'StartConsumer' }>,
 ): ConsumerState {
   const client = ctx.config.client;
+  // KIP-1082: a consumer-protocol client makes up its member id once per process (a UUID in Java).
+  const memberId = client.groupProtocol === 'consumer' ? `${event.consumer}-${nextId(ctx)}` : '';
   return {
     id: event.consumer,
     clientId: event.consumer,
@@ -32,7 +35,7 @@ export function newConsumer(
     stickyUserData: null,
     subscription: event.subscription,
     joinedSubscription: null,
-    memberId: '',
+    memberId,
     generationId: -1,
     protocolName: null,
     memberState: 'UNJOINED',
@@ -60,6 +63,13 @@ export function newConsumer(
     nextAutoCommitMs: null,
     committedBeforeRejoin: false,
     needsJoinPrepare: true,
+    groupProtocol: ctx.config.client.groupProtocol,
+    membership: 'UNSUBSCRIBED',
+    targetAssignment: null,
+    sentOwned: null,
+    sentSubscription: null,
+    sendFullHeartbeat: true,
+    consumerHeartbeatIntervalMs: ctx.config.coordinator.consumerGroupHeartbeatIntervalMs,
   };
 }
 
@@ -102,6 +112,7 @@ function stopProcess(ctx: StepContext, c: DraftConsumer, process: DraftConsumer[
   c.assignment = [];
   c.positions = {};
   c.memberState = 'UNJOINED';
+  c.membership = 'UNSUBSCRIBED';
   dropConnection(ctx, c);
 }
 
@@ -122,6 +133,7 @@ export function dropConnection(ctx: StepContext, c: DraftConsumer): void {
  * group; a static member never sends LeaveGroup (KIP-345).
  */
 export function closeConsumer(ctx: StepContext, c: DraftConsumer): void {
+  if (c.groupProtocol === 'consumer') return closeConsumerProtocolMember(ctx, c);
   const leaves = c.groupInstanceId === null && c.memberId !== '' && c.coordinatorKnown && c.memberState !== 'UNJOINED';
   const finalCommit = c.commitMode === 'auto' && c.coordinatorKnown && c.memberState === 'STABLE' ? consumedOffsets(c) : {};
   const memberId = c.memberId;
@@ -129,6 +141,19 @@ export function closeConsumer(ctx: StepContext, c: DraftConsumer): void {
   // Both are written to the socket before it closes, in this order; their responses find nobody.
   if (Object.keys(finalCommit).length > 0) sendOffsetCommit(ctx, c, finalCommit, false);
   if (leaves) sendLeaveGroup(ctx, c, memberId);
+}
+
+/**
+ * close() under the consumer protocol: auto-commit what was consumed, then leave with epoch -1, or
+ * -2 for a static member, which keeps its assignment until its session expires (KIP-848).
+ */
+function closeConsumerProtocolMember(ctx: StepContext, c: DraftConsumer): void {
+  const member = c.coordinatorKnown && c.generationId > 0;
+  const finalCommit = c.commitMode === 'auto' && member ? consumedOffsets(c) : {};
+  stopProcess(ctx, c, 'closed', null);
+  if (Object.keys(finalCommit).length > 0) sendOffsetCommit(ctx, c, finalCommit, false);
+  if (member) sendConsumerLeave(ctx, c);
+  c.membership = 'UNSUBSCRIBED';
 }
 
 export function crashConsumer(ctx: StepContext, c: DraftConsumer): void {

@@ -40,6 +40,11 @@ export function markCoordinatorUnknown(ctx: StepContext, c: DraftConsumer, reaso
   if (!c.coordinatorKnown) return;
   note(ctx, c.id, `coordinator unknown: ${reason}`);
   c.coordinatorKnown = false;
+  if (c.groupProtocol === 'consumer') {
+    // The heartbeat manager looks the coordinator up again and then sends a full heartbeat.
+    c.sendFullHeartbeat = true;
+    if (c.nextHeartbeatMs === null) c.nextHeartbeatMs = ctx.w.nowMs;
+  }
   const failed = c.inFlight.filter((r) => r.connection === c.connection);
   c.inFlight = c.inFlight.filter((r) => r.connection !== c.connection);
   dropConnection(ctx, c);

@@ -6,6 +6,7 @@ import { backOff, pollNow } from './membership.ts';
 import { failConsumer } from './lifecycle.ts';
 import { rebalanceProtocolOf } from '../assignors/index.ts';
 import { sendFindCoordinator, sendJoinGroup, sendOffsetCommit, sendOffsetFetch } from './requests.ts';
+import { pollConsumerProtocol } from './reconcile.ts';
 
 /**
  * The application thread: KafkaConsumer.poll() and the processing of what it returns, with
@@ -19,6 +20,7 @@ import { sendFindCoordinator, sendJoinGroup, sendOffsetCommit, sendOffsetFetch }
  * 5. Return the next records; processing them takes processingTimeMs.
  */
 export function poll(ctx: StepContext, c: DraftConsumer): void {
+  if (c.groupProtocol === 'consumer') return pollConsumerProtocol(ctx, c);
   c.lastPollMs = ctx.w.nowMs;
   c.nextPollMs = null;
 
@@ -67,6 +69,14 @@ export function poll(ctx: StepContext, c: DraftConsumer): void {
     c.nextPollMs = ctx.w.nowMs + ctx.config.client.retryBackoffMs;
     return;
   }
+  fetchPositionsAndProcess(ctx, c);
+}
+
+/**
+ * Steps 4 and 5 of poll(), the same for both group protocols: fetch committed offsets for owned
+ * partitions without a position, else return the next records and process them.
+ */
+export function fetchPositionsAndProcess(ctx: StepContext, c: DraftConsumer): void {
   // 4.
   const missing = c.assignment.filter((p) => !(p in c.positions));
   if (missing.length > 0) {
@@ -103,8 +113,8 @@ export function consumedOffsets(c: DraftConsumer): Record<TopicPartition, number
  * enable.auto.commit (ConsumerCoordinator.maybeAutoCommitOffsetsAsync): at the start of poll(),
  * once auto.commit.interval.ms has passed, commit asynchronously what earlier polls returned.
  */
-function maybeAutoCommitAsync(ctx: StepContext, c: DraftConsumer): void {
-  if (c.commitMode !== 'auto' || c.memberState !== 'STABLE') return;
+export function maybeAutoCommitAsync(ctx: StepContext, c: DraftConsumer): void {
+  if (c.commitMode !== 'auto' || !(c.memberState === 'STABLE' || (c.groupProtocol === 'consumer' && c.generationId > 0))) return;
   if (c.nextAutoCommitMs === null) c.nextAutoCommitMs = ctx.w.nowMs + ctx.config.client.autoCommitIntervalMs;
   if (ctx.w.nowMs < c.nextAutoCommitMs) return;
   c.nextAutoCommitMs = ctx.w.nowMs + ctx.config.client.autoCommitIntervalMs;

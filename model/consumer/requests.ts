@@ -145,6 +145,38 @@ export function sendOffsetCommit(
 }
 
 export function sendOffsetFetch(ctx: StepContext, c: DraftConsumer, partitions: readonly TopicPartition[]): void {
-  // ConsumerCoordinator.sendOffsetFetchRequest: requireStable=true.
-  sendRequest(ctx, c, { api: 'OffsetFetch', groupId: ctx.config.groupId, partitions, requireStable: true });
+  // ConsumerCoordinator.sendOffsetFetchRequest: requireStable=true. A consumer-protocol member
+  // names itself and its epoch (OffsetFetch v9+, KIP-848).
+  const member = c.groupProtocol === 'consumer' ? { memberId: c.memberId, memberEpoch: c.generationId } : {};
+  sendRequest(ctx, c, { api: 'OffsetFetch', groupId: ctx.config.groupId, partitions, requireStable: true, ...member });
+}
+
+/**
+ * ConsumerGroupHeartbeat (ConsumerHeartbeatRequestManager.HeartbeatState): a full request when
+ * joining or after an error; otherwise only what changed since the last one — in particular the
+ * owned partitions, which is how a revocation is acknowledged.
+ */
+export function sendConsumerGroupHeartbeat(ctx: StepContext, c: DraftConsumer, memberEpoch = c.generationId): void {
+  const joining = memberEpoch === 0;
+  const full = joining || c.sendFullHeartbeat;
+  const subscription = [...c.subscription].sort();
+  const owned = joining ? [] : [...c.assignment].sort();
+  const changed = (a: readonly string[] | null, b: readonly string[]): boolean => a === null || a.join(',') !== b.join(',');
+  const leaving = memberEpoch < 0;
+  sendRequest(ctx, c, {
+    api: 'ConsumerGroupHeartbeat',
+    groupId: ctx.config.groupId,
+    memberId: c.memberId,
+    memberEpoch,
+    instanceId: c.groupInstanceId,
+    rebalanceTimeoutMs: full && !leaving ? c.rebalanceTimeoutMs : -1,
+    subscribedTopicNames: !leaving && (full || changed(c.sentSubscription, subscription)) ? subscription : null,
+    serverAssignor: full && !leaving ? ctx.config.client.groupRemoteAssignor : null,
+    // MUTANT client-acks-before-revoking: the member reports its partitions revoked while it still consumes them.
+    topicPartitions: !leaving && (full || changed(c.sentOwned, owned)) ? (isMutant(ctx, 'client-acks-before-revoking') ? owned.filter((p) => (c.targetAssignment ?? owned).includes(p)) : owned) : null,
+  });
+  if (leaving) return;
+  c.sentSubscription = subscription;
+  c.sentOwned = owned;
+  c.sendFullHeartbeat = false;
 }

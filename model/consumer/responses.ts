@@ -16,6 +16,7 @@ import { failConsumer } from './lifecycle.ts';
 import { backOff, markCoordinatorUnknown, pollNow, requestRejoin, resetGeneration } from './membership.ts';
 import { dropPartitions, logEndOffset, resetPosition } from './poll.ts';
 import { sendJoinGroup, sendSyncGroup } from './requests.ts';
+import { onConsumerGroupHeartbeat } from './reconcile.ts';
 
 /**
  * How the Java consumer reacts to each response (AbstractCoordinator's JoinGroupResponseHandler,
@@ -24,6 +25,8 @@ import { sendJoinGroup, sendSyncGroup } from './requests.ts';
  */
 export function handleResponse(ctx: StepContext, c: DraftConsumer, request: InFlightRequest, response: Response): void {
   switch (response.api) {
+    case 'ConsumerGroupHeartbeat':
+      return onConsumerGroupHeartbeat(ctx, c, request, response);
     case 'FindCoordinator':
       return onFindCoordinator(ctx, c, response);
     case 'JoinGroup':
@@ -251,6 +254,11 @@ function onOffsetCommit(ctx: StepContext, c: DraftConsumer, request: InFlightReq
   }
   // CommitFailedException / RebalanceInProgressException: the application moves on; the commit is lost.
   c.pendingCommit = null;
+  // Under the consumer protocol (STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID) only the heartbeat moves the membership.
+  if (c.groupProtocol === 'consumer') {
+    if (c.main === 'committing') pollNow(ctx, c);
+    return;
+  }
   const generationUnchanged = request.generationId === c.generationId && request.memberId === c.memberId;
   if (error === 'REBALANCE_IN_PROGRESS') requestRejoin(ctx, c, 'OffsetCommit: REBALANCE_IN_PROGRESS');
   else if (error === 'ILLEGAL_GENERATION' && generationUnchanged) resetGeneration(ctx, c, true, 'OffsetCommit: ILLEGAL_GENERATION');
@@ -267,6 +275,7 @@ function onAsyncOffsetCommit(ctx: StepContext, c: DraftConsumer, request: InFlig
   if (FATAL.has(error)) return failConsumer(ctx, c, error);
   const generationUnchanged = request.generationId === c.generationId && request.memberId === c.memberId;
   if (isCoordinatorError(error)) markCoordinatorUnknown(ctx, c, `OffsetCommit: ${error}`);
+  else if (c.groupProtocol === 'consumer') return;
   else if (error === 'REBALANCE_IN_PROGRESS') requestRejoin(ctx, c, 'OffsetCommit: REBALANCE_IN_PROGRESS');
   else if (error === 'ILLEGAL_GENERATION' && generationUnchanged) resetGeneration(ctx, c, true, 'OffsetCommit: ILLEGAL_GENERATION');
   else if (error === 'UNKNOWN_MEMBER_ID' && generationUnchanged) resetGeneration(ctx, c, false, 'OffsetCommit: UNKNOWN_MEMBER_ID');

@@ -2,8 +2,9 @@ import type { ModelConfig } from '../config.ts';
 import type { GroupRequest } from '../protocol.ts';
 import { runOffsetExpiration } from './expiration.ts';
 import type { CoordinatorState, ReplyTo, World } from '../state.ts';
-import { type StepContext , coordinatorOf } from '../draft.ts';
-import { EMPTY_DURABLE_STATE } from '../records.ts';
+import { type StepContext, coordinatorOf, note } from '../draft.ts';
+import { EMPTY_DURABLE_STATE, type GroupRecord } from '../records.ts';
+import { consumerGroupTombstones, writeConsumerGroupRecords } from '../consumer-group/write.ts';
 import { acknowledgeFirstAppend, appendRecords, firstAppendAcknowledged } from './append.ts';
 import { completeLoading } from './loading.ts';
 import { completeJoinFuture, joinResponseFor, member, reply, transitionTo } from './group.ts';
@@ -147,6 +148,15 @@ function onAppendAcknowledged(ctx: StepContext): void {
  * gone (Dead); a later JoinGroup creates a new group from generation 0.
  */
 export function deleteGroup(ctx: StepContext): void {
+  const consumerGroup = coordinatorOf(ctx).consumerGroup;
+  if (consumerGroup !== null) {
+    const members = Object.keys(consumerGroup.members).length;
+    if (members > 0) return note(ctx, 'coordinator', `DeleteGroups: NON_EMPTY_GROUP (${members} members)`);
+    appendRecords(ctx, offsetTombstones(ctx), { kind: 'none' });
+    writeConsumerGroupRecords(ctx, consumerGroupTombstones(ctx.config.groupId), null, null);
+    ctx.w.ghost.groupIncarnation += 1;
+    return;
+  }
   const g = coordinatorOf(ctx).group;
   if (g === null) {
     ctx.effects.push({ kind: 'note', actor: 'coordinator', text: 'DeleteGroups: GROUP_ID_NOT_FOUND' });
@@ -157,17 +167,17 @@ export function deleteGroup(ctx: StepContext): void {
     return;
   }
   transitionTo(ctx, g, 'Dead');
-  // DeleteGroups removes the group's offsets too: one tombstone per partition, then the group's.
-  // Kafka replays a write into memory when it is written, so commits not yet acknowledged count too.
-  const inFlight = coordinatorOf(ctx).pendingAppends.flatMap((a) => a.records.flatMap((r) => (r.type === 'OffsetCommit' ? [r.partition] : [])));
-  const partitions = [...new Set([...Object.keys(coordinatorOf(ctx).durable.offsets), ...inFlight])].sort();
-  const offsetTombstones = partitions.map((partition) => ({
-    type: 'OffsetCommit' as const,
-    groupId: g.groupId,
-    partition,
-    value: null,
-  }));
-  appendRecords(ctx, [...offsetTombstones, { type: 'GroupMetadata', groupId: g.groupId, value: null }], { kind: 'none' });
+  appendRecords(ctx, [...offsetTombstones(ctx), { type: 'GroupMetadata', groupId: g.groupId, value: null }], { kind: 'none' });
   coordinatorOf(ctx).group = null;
   ctx.w.ghost.groupIncarnation += 1;
+}
+
+/**
+ * DeleteGroups removes the group's offsets too: one tombstone per partition, before the group's.
+ * Kafka replays a write into memory when it is written, so commits not yet acknowledged count too.
+ */
+function offsetTombstones(ctx: StepContext): GroupRecord[] {
+  const inFlight = coordinatorOf(ctx).pendingAppends.flatMap((a) => a.records.flatMap((r) => (r.type === 'OffsetCommit' ? [r.partition] : [])));
+  const partitions = [...new Set([...Object.keys(coordinatorOf(ctx).durable.offsets), ...inFlight])].sort();
+  return partitions.map((partition) => ({ type: 'OffsetCommit', groupId: ctx.config.groupId, partition, value: null }));
 }

@@ -8,6 +8,7 @@ import { liveOffsets } from './expiration.ts';
 import { member, newGroup, reply, validateMember } from './group.ts';
 import { scheduleHeartbeat } from './rebalance.ts';
 import { parseTp } from '../types.ts';
+import type { ConsumerGroup } from '../consumer-group/state.ts';
 
 /**
  * OffsetCommit and OffsetFetch for a classic group (§1.6, §4.1; ClassicGroup.validateOffsetCommit,
@@ -33,7 +34,7 @@ export function handleOffsetCommit(ctx: StepContext, request: OffsetCommitReques
   if (g !== null && committer !== undefined && (g.status === 'Stable' || g.status === 'PreparingRebalance')) {
     scheduleHeartbeat(ctx, committer, committer.sessionTimeoutMs);
   }
-  if (coordinatorOf(ctx).group === null) {
+  if (coordinatorOf(ctx).group === null && coordinatorOf(ctx).consumerGroup === null) {
     // A "simple" commit to a group that does not exist creates an Empty group without a protocol
     // type (OffsetMetadataManager.validateOffsetCommit -> getOrMaybeCreateClassicGroup).
     coordinatorOf(ctx).group = newGroup(ctx, ctx.config.groupId, ctx.w.nowMs);
@@ -83,6 +84,8 @@ function answered(ctx: StepContext, request: OffsetCommitRequest, errorCode: Err
 }
 
 function offsetCommitError(ctx: StepContext, request: OffsetCommitRequest): ErrorCode | null {
+  const consumerGroup = coordinatorOf(ctx).consumerGroup;
+  if (consumerGroup !== null) return consumerGroupMemberError(ctx, consumerGroup, request.memberId, request.generationId);
   const g = coordinatorOf(ctx).group;
   if (g === null) {
     // A "simple" commit (generation < 0) would create a simple group (§4.1); v9+ otherwise GROUP_ID_NOT_FOUND.
@@ -102,6 +105,19 @@ function offsetCommitError(ctx: StepContext, request: OffsetCommitRequest): Erro
   }
   // The member knows the new generation from its JoinGroup response but the group has not synced.
   if (g.status === 'CompletingRebalance') return 'REBALANCE_IN_PROGRESS';
+  return null;
+}
+
+/**
+ * ConsumerGroup.validateOffsetCommit / validateOffsetFetch (KIP-848, §4.1): a commit with a negative
+ * epoch is accepted only while the group has no members; otherwise the member must exist and send
+ * exactly its current member epoch (STALE_MEMBER_EPOCH), whatever partitions it names.
+ */
+function consumerGroupMemberError(ctx: StepContext, g: ConsumerGroup, memberId: string, memberEpoch: number): ErrorCode | null {
+  if (memberEpoch < 0 && Object.keys(g.members).length === 0) return null;
+  const m = g.members[memberId];
+  if (m === undefined) return 'UNKNOWN_MEMBER_ID';
+  if (memberEpoch !== m.memberEpoch && !isMutant(ctx, 'commit-skips-member-epoch-check')) return 'STALE_MEMBER_EPOCH';
   return null;
 }
 
@@ -132,6 +148,15 @@ export function onTopicDeleted(ctx: StepContext, topic: string): void {
  */
 export function handleOffsetFetch(ctx: StepContext, request: OffsetFetchRequest, replyTo: ReplyTo): void {
   const c = coordinatorOf(ctx);
+  // A consumer-protocol member's fetch is validated like its commits; with no consumer group there is nothing to check.
+  if (request.memberId !== undefined && c.consumerGroup !== null) {
+    const errorCode = consumerGroupMemberError(ctx, c.consumerGroup, request.memberId, request.memberEpoch ?? -1);
+    if (errorCode !== null) {
+      reply(ctx, replyTo, { api: 'OffsetFetch', errorCode, offsets: [] });
+      ctx.effects.push({ kind: 'answer', api: 'OffsetFetch', memberId: request.memberId, groupInstanceId: null, generationId: request.memberEpoch ?? -1, errorCode });
+      return;
+    }
+  }
   const view = request.requireStable ? liveOffsets(c) : c.durable.offsets;
   const offsets = request.partitions.map((partition) => ({ partition, committedOffset: view[partition]?.offset ?? -1 }));
   const response = { api: 'OffsetFetch' as const, errorCode: 'NONE' as const, offsets };

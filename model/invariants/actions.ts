@@ -1,4 +1,6 @@
-import { liveGroup } from '../state.ts';
+import { liveConsumerGroup, liveGroup } from '../state.ts';
+import type { Effect } from '../events.ts';
+import type { ConsumerGroup } from '../consumer-group/state.ts';
 import type { ActionProperty } from './types.ts';
 import type { World } from '../state.ts';
 import { VALID, type Verdict, parseTp, violated } from '../types.ts';
@@ -45,9 +47,12 @@ export const FencedMemberGetsNoSuccess: ActionProperty = {
     'A fenced identity — a stale generation, a member id replaced by a newer incarnation of its static ' +
     'instance, or an expired or departed member — never gets a successful Heartbeat, SyncGroup or ' +
     'OffsetCommit. Heartbeat and SyncGroup are judged against the group as it was when they were answered; an ' +
-    'OffsetCommit when it was accepted (its answer waits for the append, and a member may leave meanwhile).',
+    'OffsetCommit when it was accepted (its answer waits for the append, and a member may leave meanwhile). ' +
+    'Under the consumer protocol (KIP-848) an accepted OffsetCommit must carry its member\'s current epoch.',
   ref: 'kafka-semantics.md §1.3, §1.4, §1.6, §7 I5; ClassicGroup.validateMember, validateOffsetCommit',
   check(prev, _event, _next, effects) {
+    const cg = liveConsumerGroup(prev);
+    if (cg !== null) return consumerGroupCommitFencing(cg, effects);
     const g = liveGroup(prev);
     for (const e of effects) {
       const success =
@@ -74,6 +79,25 @@ export const FencedMemberGetsNoSuccess: ActionProperty = {
     return VALID;
   },
 };
+
+/**
+ * The consumer protocol (ConsumerGroup.validateOffsetCommit, §4.1): an accepted commit comes from a
+ * member at exactly its current member epoch, or with a negative epoch while the group has no members.
+ */
+function consumerGroupCommitFencing(g: ConsumerGroup, effects: readonly Effect[]): Verdict {
+  for (const e of effects) {
+    if (e.kind !== 'accepted') continue;
+    const members = Object.keys(g.members);
+    if (e.generationId < 0 && members.length === 0) continue;
+    const m = g.members[e.memberId];
+    const witness = { api: e.api, memberId: e.memberId, memberEpoch: e.generationId };
+    if (m === undefined) return violated(`OffsetCommit of ${e.memberId} accepted but it is not a member`, { ...witness, members });
+    if (m.memberEpoch !== e.generationId) {
+      return violated(`OffsetCommit of ${e.memberId} at epoch ${e.generationId} accepted while its member epoch is ${m.memberEpoch}`, { ...witness, currentMemberEpoch: m.memberEpoch });
+    }
+  }
+  return VALID;
+}
 
 export const NoRecordSkipped: ActionProperty = {
   name: 'NoRecordSkipped',
@@ -141,15 +165,31 @@ export const OffsetsExpireOnlyWhenAllowed: ActionProperty = {
     "A committed offset expires only when KIP-211's rules allow it: never while the group rebalances, never " +
     'for a topic a Stable group subscribes to, and only once offsets.retention has passed since the group ' +
     'became Empty (Empty group) or since the commit (unsubscribed topic of a Stable group, or a group without a ' +
-    'protocol type). Expiring an active group\'s offset sends its next owner to auto.offset.reset.',
-  ref: 'KIP-211; KAFKA-4682; kafka-semantics.md §4.3; ClassicGroup.offsetExpirationCondition',
+    'protocol type); for a KIP-848 consumer group, since the commit and only for topics no member subscribes to. ' +
+    "Expiring an active group's offset sends its next owner to auto.offset.reset.",
+  ref: 'KIP-211; KAFKA-4682; kafka-semantics.md §4.3; ClassicGroup / ConsumerGroup.offsetExpirationCondition',
   check(prev, _event, next, effects, config) {
     const g = liveGroup(prev);
+    const cg = liveConsumerGroup(prev);
     // The step moved the clock to the expiration task's time: judge at that time.
     const nowMs = next.nowMs;
     for (const e of effects) {
       if (e.kind !== 'expired') continue;
       const offsets = liveOffsets(prev.coordinator!);
+      if (cg !== null) {
+        // A KIP-848 consumer group: by commit time, never for a topic a member subscribes to.
+        const topics = new Set(Object.values(cg.members).flatMap((m) => m.subscribedTopicNames));
+        for (const partition of e.partitions) {
+          const offset = offsets[partition];
+          const witness = { partition, subscribedTopics: [...topics].sort(), offset: offset ?? null, nowMs };
+          if (offset === undefined) return violated(`${partition} expired but it has no offset`, witness);
+          if (topics.has(parseTp(partition).topic)) return violated(`${partition} expired while a member subscribes to its topic`, witness);
+          if (nowMs - offset.commitTimestamp < config.coordinator.offsetsRetentionMs) {
+            return violated(`${partition} expired ${nowMs - offset.commitTimestamp}ms after its commit, before the retention of ${config.coordinator.offsetsRetentionMs}ms`, witness);
+          }
+        }
+        continue;
+      }
       for (const partition of e.partitions) {
         const offset = offsets[partition];
         const witness = { partition, status: g?.status ?? null, subscribedTopics: g?.subscribedTopics ?? null, offset: offset ?? null, nowMs };

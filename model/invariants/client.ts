@@ -1,4 +1,4 @@
-import { liveGroup } from '../state.ts';
+import { liveConsumerGroup, liveGroup } from '../state.ts';
 import type { ConsumerState, World } from '../state.ts';
 import type { StateInvariant } from './types.ts';
 import { VALID, violated } from '../types.ts';
@@ -11,6 +11,8 @@ import { VALID, violated } from '../types.ts';
 
 /** A running process whose member id and generation are the coordinator's current ones. */
 export function isCurrentMember(world: World, c: ConsumerState): boolean {
+  // The consumer protocol (KIP-848, as the TLA+ spec): a running client whose member id is in the group.
+  if (c.groupProtocol === 'consumer') return c.process === 'running' && liveConsumerGroup(world)?.members[c.memberId] !== undefined;
   const g = liveGroup(world);
   if (c.process !== 'running' || g === null || c.memberId === '') return false;
   const m = g.members.find((x) => x.memberId === c.memberId);

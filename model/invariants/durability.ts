@@ -53,10 +53,12 @@ export const ReplayEquivalence: StateInvariant = {
   view: 'coordinator',
   promise: true,
   doc:
-    "A loaded coordinator's state is what replaying its log gives: its committed offsets and group metadata " +
+    "A loaded coordinator's state is what replaying its log gives: its committed offsets, group metadata and consumer group records " +
     'equal the replay of its partition below the offset it has acknowledged (never above the high watermark), ' +
     'and a Stable group with no write in flight is exactly its last GroupMetadata record (generation, ' +
-    'protocol, leader, members and their assignments). Checked at every step, so also right after each load.',
+    'protocol, leader, members and their assignments). A KIP-848 consumer group is, at every step, exactly the ' +
+    'replay of every record its coordinator wrote (records are the only way it changes). Checked at every step, ' +
+    'so also right after each load.',
   ref: "Kafka's new group coordinator: records + replay (GroupMetadataManager.replay, OffsetMetadataManager.replay); kafka-semantics.md §4.4",
   check(world) {
     const c = world.coordinator;
@@ -68,6 +70,17 @@ export const ReplayEquivalence: StateInvariant = {
     }
     const mismatch = replayMismatch(c.durable, log, c.committedOffset);
     if (mismatch !== null) return violated(`${c.broker}'s ${mismatch.what} differ from the replay of its log`, { ...where, ...mismatch.witness });
+    // A consumer group is the replay of everything its coordinator wrote, acknowledged or not.
+    const written = rebuild(recordsBelow(log, log.length)).consumerGroup;
+    if (JSON.stringify(written) !== JSON.stringify(c.consumerGroup)) {
+      return violated(`${c.broker}'s consumer group differs from the replay of the records it wrote`, {
+        ...where,
+        groupEpoch: c.consumerGroup?.groupEpoch ?? null,
+        replayedGroupEpoch: written?.groupEpoch ?? null,
+        members: Object.keys(c.consumerGroup?.members ?? {}),
+        replayedMembers: Object.keys(written?.members ?? {}),
+      });
+    }
     const g = liveGroup(world);
     if (g === null || g.status !== 'Stable' || c.pendingAppends.length > 0) return VALID;
     const record = c.durable.groupMetadata;
@@ -162,6 +175,12 @@ function replayMismatch(
     return {
       what: 'group metadata',
       witness: { generation: durable.groupMetadata?.generation ?? null, replayedGeneration: replayed.groupMetadata?.generation ?? null },
+    };
+  }
+  if (JSON.stringify(replayed.consumerGroup) !== JSON.stringify(durable.consumerGroup)) {
+    return {
+      what: 'consumer group records',
+      witness: { groupEpoch: durable.consumerGroup?.groupEpoch ?? null, replayedGroupEpoch: replayed.consumerGroup?.groupEpoch ?? null },
     };
   }
   REPLAY_CHECKED.set(durable, { log, committedOffset });

@@ -10,6 +10,7 @@ import {
   StableImpliesFullAssignment,
 } from './coordinator.ts';
 import { EventuallyStable } from './liveness.ts';
+import { LegalTargetAssignment, MemberEpochMonotonic, ValidMemberEpoch, ValidPartitionEpoch, ValidStableGroupState } from './consumer-group.ts';
 import { GenerationAssignmentIsUnique, NoAckedCommitLostAfterFailover, ReplayEquivalence } from './durability.ts';
 
 export type { ActionProperty, Invariant, LivenessProperty, StateInvariant } from './types.ts';
@@ -22,6 +23,10 @@ export const INVARIANTS: readonly Invariant[] = [
   CooperativeTwoRoundRule,
   LeaderIsMember,
   InstanceIdMapsToOneMember,
+  LegalTargetAssignment,
+  ValidPartitionEpoch,
+  ValidStableGroupState,
+  ValidMemberEpoch,
   NoDoubleClientAssignment,
   NoZombieOwnership,
   NoStaleLeaderSnapshot,
@@ -31,6 +36,7 @@ export const INVARIANTS: readonly Invariant[] = [
   GenerationNeverDecreases,
   GenerationAssignmentIsUnique,
   FencedMemberGetsNoSuccess,
+  MemberEpochMonotonic,
   NoRecordSkipped,
   OffsetsExpireOnlyWhenAllowed,
   EventuallyStable,

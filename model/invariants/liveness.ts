@@ -1,7 +1,8 @@
-import { liveGroup } from '../state.ts';
+import { liveConsumerGroup, liveGroup, type World } from '../state.ts';
+import { consumerGroupStatus } from '../consumer-group/state.ts';
 import type { LivenessProperty } from './types.ts';
 import { staleLeaderSnapshotTopics } from './client.ts';
-import { VALID, parseTp, tp, violated } from '../types.ts';
+import { VALID, type Verdict, parseTp, tp, violated } from '../types.ts';
 
 /**
  * Liveness, judged by the runner after the perturbations stop and time advances fairly.
@@ -16,9 +17,13 @@ export const EventuallyStable: LivenessProperty = {
     'is a Stable member of the current generation, the coordinator holds no other members, each consumer ' +
     "believes exactly the assignment the coordinator holds for it, and every partition of every topic a " +
     'consumer subscribes to (as the cluster has it now) is assigned. With no running consumer the group is Empty. ' +
-    "Exempt: topics a returning static leader is blind to (the known anomaly NoStaleLeaderSnapshot).",
-  ref: 'Vanlightly/kafka-tlaplus EventuallyConverges; kafka-semantics.md §7 I6',
-  converged(world) {
+    "Exempt: topics a returning static leader is blind to (the known anomaly NoStaleLeaderSnapshot). " +
+    'Under the consumer protocol (KIP-848, the TLA+ EventuallyConverges): the consumer group is Stable, every ' +
+    "running consumer is a STABLE member at the group epoch and owns exactly its target, and the target covers " +
+    'every partition of the subscribed topics.',
+  ref: 'Vanlightly/kafka-tlaplus EventuallyConverges (Converged); kafka-semantics.md §7 I6',
+  converged(world, config) {
+    if (config.client.groupProtocol === 'consumer') return consumerGroupConverged(world);
     const g = liveGroup(world);
     const running = Object.values(world.consumers).filter((c) => c.process === 'running');
     if (running.length === 0) {
@@ -69,3 +74,36 @@ export const EventuallyStable: LivenessProperty = {
     return VALID;
   },
 };
+
+/** Converged, as consumer_group_protocol_kip_848_v2.tla defines it, plus full coverage of the subscribed topics. */
+function consumerGroupConverged(world: World): Verdict {
+  const g = liveConsumerGroup(world);
+  const running = Object.values(world.consumers).filter((c) => c.process === 'running');
+  const members = g === null ? [] : Object.keys(g.members);
+  if (running.length === 0) {
+    return members.length === 0 ? VALID : violated(`no consumer runs but the group has members ${members.join(', ')}`, { members });
+  }
+  if (g === null) return violated('no consumer group exists', {});
+  const status = consumerGroupStatus(g);
+  if (status !== 'Stable') return violated(`consumer group is ${status} (group epoch ${g.groupEpoch}, assignment epoch ${g.assignmentEpoch})`, { status });
+  const strangers = members.filter((id) => !running.some((c) => c.memberId === id));
+  if (strangers.length > 0) return violated(`members without a running consumer: ${strangers.join(', ')}`, { strangers });
+  for (const c of running) {
+    const m = g.members[c.memberId];
+    if (m === undefined || c.membership !== 'STABLE' || c.generationId !== g.groupEpoch) {
+      return violated(`${c.id} is not a STABLE member at group epoch ${g.groupEpoch}`, { consumer: c.id, memberId: c.memberId, membership: c.membership, memberEpoch: c.generationId });
+    }
+    if ([...c.assignment].sort().join(',') !== [...m.assignedPartitions].sort().join(',')) {
+      return violated(`${c.id} owns [${c.assignment.join(', ')}] but the coordinator holds [${m.assignedPartitions.join(', ')}]`, { consumer: c.id });
+    }
+    if ([...c.subscription].sort().join(',') !== m.subscribedTopicNames.join(',')) {
+      return violated(`${c.id} subscribes to [${c.subscription.join(', ')}] but its member says [${m.subscribedTopicNames.join(', ')}]`, { consumer: c.id });
+    }
+  }
+  const assigned = new Set(Object.values(g.members).flatMap((m) => m.assignedPartitions));
+  const unassigned: string[] = [];
+  for (const topic of [...new Set(running.flatMap((c) => c.subscription))].sort()) {
+    for (let i = 0; i < (world.topics[topic]?.partitions ?? 0); i++) if (!assigned.has(tp(topic, i))) unassigned.push(tp(topic, i));
+  }
+  return unassigned.length === 0 ? VALID : violated(`unassigned: ${unassigned.join(', ')}`, { unassigned });
+}
