@@ -1,5 +1,4 @@
-import { makeConfig } from '../model/config.ts';
-import { MUTANTS } from '../model/mutants.ts';
+import { MUTANTS, mutantConfig } from '../model/mutants.ts';
 import { DEFAULT_MAX_EVENTS, fuzz } from '../properties/fuzz.ts';
 
 /**
@@ -36,7 +35,7 @@ export function measureMutants(seeds: readonly number[], budget: number, onMutan
     const lengths: number[] = [];
     for (const seed of seeds) {
       const outcome = fuzz({
-        config: makeConfig({ mutant: mutant.name }),
+        config: mutantConfig(mutant),
         seed,
         numRuns: budget,
         swarm: true,

@@ -46,7 +46,10 @@ export interface CoordinatorConfig {
   readonly offsetsRetentionMs: number;
   /** offsets.retention.check.interval.ms. Kafka default 600000 (scaled). */
   readonly offsetsRetentionCheckIntervalMs: number;
-  /** group.consumer.session.timeout.ms (KIP-848: the broker decides). Kafka default 45000 (scaled). */
+  /**
+   * group.consumer.session.timeout.ms (KIP-848: the broker decides). Kafka default 45000, scaled like
+   * request.timeout.ms (30000 -> 15000) so that a heartbeat times out before its session does.
+   */
   readonly consumerGroupSessionTimeoutMs: number;
   /** group.consumer.heartbeat.interval.ms, returned in every ConsumerGroupHeartbeat response. Kafka default 5000 (scaled). */
   readonly consumerGroupHeartbeatIntervalMs: number;
@@ -131,7 +134,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
     newMemberJoinTimeoutMs: 300_000,
     offsetsRetentionMs: 45_000,
     offsetsRetentionCheckIntervalMs: 5000,
-    consumerGroupSessionTimeoutMs: 10_000,
+    consumerGroupSessionTimeoutMs: 22_500,
     consumerGroupHeartbeatIntervalMs: 3000,
     consumerGroupAssignors: ['uniform', 'range'],
   },

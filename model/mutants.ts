@@ -1,3 +1,5 @@
+import { makeConfig, type ModelConfig } from './config.ts';
+
 /**
  * Mutants: deliberately broken model variants, selected by `config.mutant`. Every invariant has
  * at least one, and the suite must catch each from random generation — an invariant that no
@@ -15,7 +17,7 @@ export interface MutantInfo {
   readonly protocol?: 'consumer';
 }
 
-export const MUTANTS: readonly MutantInfo[] = [
+const CLASSIC_MUTANTS: readonly MutantInfo[] = [
   {
     name: 'range-overlap',
     description: 'RangeAssignor forgets the remainder term in a range start, so consecutive members share a partition.',
@@ -138,6 +140,78 @@ export const MUTANTS: readonly MutantInfo[] = [
     caughtBy: 'GenerationAssignmentIsUnique',
   },
 ];
+
+/** The KIP-848 consumer protocol's mutants: each runs with every consumer on group.protocol=consumer. */
+const CONSUMER_PROTOCOL_MUTANTS: readonly MutantInfo[] = [
+  {
+    name: 'reconcile-ignores-partition-epochs',
+    description: 'CurrentAssignmentBuilder hands a member a partition of its target while another member still holds it (assigned or pending revocation).',
+    caughtBy: 'ValidPartitionEpoch',
+    protocol: 'consumer',
+  },
+  {
+    name: 'reconcile-ignores-unrevoked',
+    description:
+      'A member in UNREVOKED_PARTITIONS moves on although its heartbeat still reports the partitions it must revoke, so they go to their new owner while it consumes them.',
+    caughtBy: 'NoDoubleClientAssignment',
+    protocol: 'consumer',
+  },
+  {
+    name: 'client-acks-before-revoking',
+    description: 'The consumer leaves partitions it must revoke out of its heartbeat before it has revoked them in poll(), so their new owner starts while it still consumes them.',
+    caughtBy: 'NoDoubleClientAssignment',
+    protocol: 'consumer',
+  },
+  {
+    name: 'reconcile-skips-revocation',
+    description: 'A member that must revoke partitions is moved to the target epoch at once, keeping nothing pending revocation: it reaches the epoch still owning partitions the target gives to others.',
+    caughtBy: 'ValidMemberEpoch',
+    protocol: 'consumer',
+  },
+  {
+    name: 'stable-with-unreleased',
+    description: 'A member still waiting for partitions another member holds is marked STABLE instead of UNRELEASED_PARTITIONS, so the group reports Stable short of its target.',
+    caughtBy: 'ValidStableGroupState',
+    protocol: 'consumer',
+  },
+  {
+    name: 'uniform-drops-remainder',
+    description: 'The uniform assignor gives every member the floor of its share and nobody the partitions left over (Java throws "Partitions were left unassigned").',
+    caughtBy: 'LegalTargetAssignment',
+    protocol: 'consumer',
+  },
+  {
+    name: 'heartbeat-adopts-request-epoch',
+    description: 'A heartbeat accepted at the previous member epoch (its response was lost) sets the member back to that epoch instead of answering with the current one.',
+    caughtBy: 'MemberEpochMonotonic',
+    protocol: 'consumer',
+  },
+  {
+    name: 'commit-skips-member-epoch-check',
+    description: 'OffsetCommit of a consumer group member is accepted whatever member epoch it carries (no STALE_MEMBER_EPOCH).',
+    caughtBy: 'FencedMemberGetsNoSuccess',
+    protocol: 'consumer',
+  },
+  {
+    name: 'current-assignment-not-persisted',
+    description: 'The coordinator changes a member\'s reconciliation state in memory without writing its ConsumerGroupCurrentMemberAssignment record, so a failover forgets it.',
+    caughtBy: 'ReplayEquivalence',
+    protocol: 'consumer',
+  },
+  {
+    name: 'metadata-refreshed-only-on-subscription-change',
+    description: 'The coordinator recomputes the subscribed topics\' partition counts only when a subscription changes, so added partitions and created topics are never assigned.',
+    caughtBy: 'EventuallyStable',
+    protocol: 'consumer',
+  },
+];
+
+/** The config a mutant is fuzzed with: the default, under the protocol it breaks. */
+export function mutantConfig(mutant: MutantInfo): ModelConfig {
+  return makeConfig({ mutant: mutant.name, client: { groupProtocol: mutant.protocol ?? 'classic' } });
+}
+
+export const MUTANTS: readonly MutantInfo[] = [...CLASSIC_MUTANTS, ...CONSUMER_PROTOCOL_MUTANTS];
 
 export function mutantByName(name: string): MutantInfo | undefined {
   return MUTANTS.find((m) => m.name === name);

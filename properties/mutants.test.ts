@@ -1,7 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { makeConfig } from '../model/config.ts';
 import { INVARIANTS } from '../model/invariants/index.ts';
-import { MUTANTS } from '../model/mutants.ts';
+import { MUTANTS, mutantConfig } from '../model/mutants.ts';
 import { DEFAULT_MAX_EVENTS, fuzz } from './fuzz.ts';
 
 /**
@@ -17,7 +16,7 @@ describe('mutants are caught from random generation', () => {
     test(`${mutant.name} is caught by ${mutant.caughtBy}`, () => {
       // Only the target invariant is checked, so the test shows that this invariant has teeth.
       const outcome = fuzz({
-        config: makeConfig({ mutant: mutant.name }),
+        config: mutantConfig(mutant),
         seed: SEED,
         numRuns: RUN_BUDGET,
         swarm: true,

@@ -73,25 +73,34 @@ function rangeAssign(members: readonly ServerAssignorMember[], partitionCounts: 
  * that holds two fewer until none can. It keeps Java's promises (every partition of a subscribed
  * topic to exactly one subscriber; balance; stickiness), not its exact choices.
  */
-function uniformAssign(members: readonly ServerAssignorMember[], partitionCounts: Readonly<Record<string, number>>): Record<string, TopicPartition[]> {
+function uniformAssign(
+  members: readonly ServerAssignorMember[],
+  partitionCounts: Readonly<Record<string, number>>,
+  mutant: string | null,
+): Record<string, TopicPartition[]> {
   if (members.length === 0) return {};
   const key = (m: ServerAssignorMember): string => [...m.subscribedTopicNames].sort().join(',');
   const homogeneous = members.every((m) => key(m) === key(members[0]));
-  return homogeneous ? uniformHomogeneous(members, partitionCounts) : uniformHeterogeneous(members, partitionCounts);
+  return homogeneous ? uniformHomogeneous(members, partitionCounts, mutant) : uniformHeterogeneous(members, partitionCounts);
 }
 
 function allPartitions(topics: readonly string[], partitionCounts: Readonly<Record<string, number>>): TopicPartition[] {
   return topics.flatMap((t) => Array.from({ length: partitionCounts[t] ?? 0 }, (_, i) => tp(t, i)));
 }
 
-function uniformHomogeneous(members: readonly ServerAssignorMember[], partitionCounts: Readonly<Record<string, number>>): Record<string, TopicPartition[]> {
+function uniformHomogeneous(
+  members: readonly ServerAssignorMember[],
+  partitionCounts: Readonly<Record<string, number>>,
+  mutant: string | null,
+): Record<string, TopicPartition[]> {
   const sorted = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
   const topics = existingTopics(sorted[0], partitionCounts);
   const partitions = allPartitions(topics, partitionCounts);
   if (partitions.length === 0) return Object.fromEntries(sorted.map((m) => [m.memberId, []]));
   const valid = new Set(partitions);
   const minQuota = Math.floor(partitions.length / sorted.length);
-  let withExtra = partitions.length % sorted.length;
+  // MUTANT uniform-drops-remainder: nobody gets the partitions left over by the division (Java would throw "left unassigned").
+  let withExtra = mutant === 'uniform-drops-remainder' ? 0 : partitions.length % sorted.length;
   const taken = new Set<TopicPartition>();
   const result: Record<string, TopicPartition[]> = {};
   const room: { memberId: string; remaining: number }[] = [];

@@ -79,7 +79,12 @@ function regularHeartbeat(ctx: StepContext, request: ConsumerGroupHeartbeatReque
   // The member: found, created by a join, or a static member replacing its previous incarnation.
   const found = findOrCreateMember(ctx, group, request, records);
   if ('error' in found) return found;
-  const member = found.member;
+  // MUTANT heartbeat-adopts-request-epoch: a heartbeat accepted at the previous epoch (its response was lost)
+  // sets the member back to that epoch instead of answering with the current one.
+  const member =
+    isMutant(ctx, 'heartbeat-adopts-request-epoch') && request.memberEpoch > 0 && request.memberEpoch < found.member.memberEpoch
+      ? adoptRequestEpoch(found.member, request.memberEpoch, records, groupId)
+      : found.member;
   const updated: ConsumerGroupMember = {
     ...member,
     instanceId: request.instanceId ?? member.instanceId,
@@ -96,7 +101,9 @@ function regularHeartbeat(ctx: StepContext, request: ConsumerGroupHeartbeatReque
   const membersAfter = { ...withoutMember(group.members, found.replacedMemberId), [updated.memberId]: updated };
   // The subscription metadata is refreshed whenever the cluster's topics change (onNewMetadataImage
   // requests a refresh); the model recomputes it at every heartbeat, which is the same thing.
-  const subscriptionMetadata = subscriptionMetadataOf(ctx, Object.values(membersAfter));
+  // MUTANT metadata-refreshed-only-on-subscription-change: added partitions and new topics are never noticed.
+  const subscriptionMetadata =
+    isMutant(ctx, 'metadata-refreshed-only-on-subscription-change') && !bumpGroupEpoch ? group.subscriptionMetadata : subscriptionMetadataOf(ctx, Object.values(membersAfter));
   if (!sameCounts(subscriptionMetadata, group.subscriptionMetadata)) {
     records.push({ type: 'ConsumerGroupPartitionMetadata', groupId, value: { topics: subscriptionMetadata } });
     bumpGroupEpoch = true;
@@ -196,6 +203,12 @@ function findOrCreateMember(
   if (holder.memberId !== request.memberId) return { error: 'FENCED_INSTANCE_ID' };
   const invalid = memberEpochError(ctx, holder, request);
   return invalid !== null ? { error: invalid } : { member: holder, created: false, replacedMemberId: null };
+}
+
+function adoptRequestEpoch(m: ConsumerGroupMember, memberEpoch: number, records: ConsumerGroupRecord[], groupId: string): ConsumerGroupMember {
+  const reverted = { ...m, memberEpoch, previousMemberEpoch: m.memberEpoch };
+  records.push(currentAssignmentRecord(groupId, reverted));
+  return reverted;
 }
 
 function memberEpochError(ctx: StepContext, m: ConsumerGroupMember, request: ConsumerGroupHeartbeatRequest): ErrorCode | null {

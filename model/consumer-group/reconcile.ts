@@ -58,7 +58,8 @@ function computeNext(
   // Builder.updateMemberEpoch: the previous epoch becomes the current one, even when it does not change.
   const advance = (epoch: number): Pick<ConsumerGroupMember, 'memberEpoch' | 'previousMemberEpoch'> => ({ memberEpoch: epoch, previousMemberEpoch: member.memberEpoch });
 
-  if (pendingRevocation.length > 0 && ownsAny(owned, pendingRevocation)) {
+  // MUTANT reconcile-skips-revocation: the member moves to the target epoch without waiting for its revocation.
+  if (pendingRevocation.length > 0 && ownsAny(owned, pendingRevocation) && mutant !== 'reconcile-skips-revocation') {
     // The member keeps its epoch and must first give these up (UNREVOKED_PARTITIONS).
     return {
       ...member,
@@ -71,7 +72,8 @@ function computeNext(
   return {
     ...member,
     ...advance(targetEpoch),
-    state: hasUnreleased ? 'UNRELEASED_PARTITIONS' : 'STABLE',
+    // MUTANT stable-with-unreleased: a member still waiting for partitions is marked STABLE.
+    state: hasUnreleased && mutant !== 'stable-with-unreleased' ? 'UNRELEASED_PARTITIONS' : 'STABLE',
     assignedPartitions: sorted([...kept, ...free]),
     partitionsPendingRevocation: [],
   };

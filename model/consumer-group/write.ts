@@ -1,6 +1,6 @@
 import type { ConsumerGroupHeartbeatResponse } from '../protocol.ts';
 import type { ReplyTo } from '../state.ts';
-import { type StepContext, coordinatorOf, note } from '../draft.ts';
+import { type StepContext, coordinatorOf, isMutant, note } from '../draft.ts';
 import { appendRecords, respondAfterPendingWrites } from '../coordinator/append.ts';
 import { type ConsumerGroupRecord, replayConsumerGroup } from './records.ts';
 import type { ConsumerGroupMember } from './state.ts';
@@ -12,12 +12,15 @@ import type { ConsumerGroupMember } from './state.ts';
  */
 export function writeConsumerGroupRecords(
   ctx: StepContext,
-  records: readonly ConsumerGroupRecord[],
+  written: readonly ConsumerGroupRecord[],
   replyTo: ReplyTo | null,
   response: ConsumerGroupHeartbeatResponse | null,
 ): void {
   const c = coordinatorOf(ctx);
-  c.consumerGroup = records.reduce(replayConsumerGroup, c.consumerGroup);
+  c.consumerGroup = written.reduce(replayConsumerGroup, c.consumerGroup);
+  let records = written;
+  // MUTANT current-assignment-not-persisted: the member's reconciliation state changes in memory only.
+  if (isMutant(ctx, 'current-assignment-not-persisted')) records = records.filter((r) => r.type !== 'ConsumerGroupCurrentMemberAssignment' || r.value === null);
   if (records.length === 0) {
     if (replyTo !== null && response !== null) respondAfterPendingWrites(ctx, replyTo, response);
     return;

@@ -1,6 +1,6 @@
 import type { ConsumerGroupHeartbeatResponse } from '../protocol.ts';
 import type { InFlightRequest } from '../state.ts';
-import { type DraftConsumer, type StepContext, isMutant, note } from '../draft.ts';
+import { type DraftConsumer, type StepContext, note } from '../draft.ts';
 import { compareTp, type TopicPartition } from '../types.ts';
 import { LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH } from '../consumer-group/state.ts';
 import { failConsumer } from './lifecycle.ts';
@@ -146,9 +146,6 @@ function onHeartbeatSuccess(ctx: StepContext, c: DraftConsumer, response: Consum
   c.consumerHeartbeatIntervalMs = response.heartbeatIntervalMs;
   if (response.assignment !== null) {
     c.targetAssignment = [...response.assignment].sort(compareTp);
-    // MUTANT client-takes-assignment-in-heartbeat-thread: the new partitions are taken at once, outside poll(),
-    // and the revoked ones are kept until the next poll.
-    if (isMutant(ctx, 'client-takes-assignment-early')) c.assignment = [...new Set([...c.assignment, ...c.targetAssignment])].sort(compareTp);
   }
   if (c.membership === 'ACKNOWLEDGING') return;
   if (c.targetAssignment !== null && !sameSet(c.targetAssignment, c.assignment)) {

@@ -1,6 +1,6 @@
 import type { JoinGroupProtocol, Response } from '../protocol.ts';
 import type { GroupMetadataValue, GroupRecord } from '../records.ts';
-import { EMPTY_DURABLE_STATE, rebuild } from '../records.ts';
+import { type DurableGroupState, EMPTY_DURABLE_STATE, rebuild, replay } from '../records.ts';
 import type { AppendCallback, Endpoint } from '../state.ts';
 import type { ErrorCode } from '../types.ts';
 import { type DraftGroup, type StepContext, isMutant, note } from '../draft.ts';
@@ -77,15 +77,19 @@ export function completeLoading(ctx: StepContext): void {
 /**
  * GroupMetadataManager.replay: a GroupMetadata value creates the group anew (Stable with its
  * members, or Empty), a tombstone removes it, and an offset commit for a group that does not
- * exist creates an Empty "simple" group (OffsetMetadataManager.replay).
+ * exist — neither classic nor a KIP-848 consumer group — creates an Empty "simple" group
+ * (OffsetMetadataManager.replay).
  */
 function groupFromRecords(ctx: StepContext, records: readonly GroupRecord[]): DraftGroup | null {
   let group: DraftGroup | null = null;
+  let consumerGroup: DurableGroupState = EMPTY_DURABLE_STATE;
   for (const record of records) {
     if (record.type === 'GroupMetadata') {
       group = record.value === null ? null : groupFromMetadata(ctx, record.value);
-    } else if (record.value !== null && group === null) {
-      group = newGroup(ctx, ctx.config.groupId, ctx.w.nowMs);
+    } else if (record.type === 'OffsetCommit') {
+      if (record.value !== null && group === null && consumerGroup.consumerGroup === null) group = newGroup(ctx, ctx.config.groupId, ctx.w.nowMs);
+    } else {
+      consumerGroup = replay(consumerGroup, record);
     }
   }
   return group;
