@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -9,6 +9,7 @@ import { loadCaseFile } from '../kit/assignors/case-file.ts';
 import { ASSIGNOR_PROPERTIES } from '../kit/assignors/properties.ts';
 import { ASSIGNORS_UNDER_TEST } from '../kit/assignors/registry.ts';
 import type { AssignorClaims, AssignorUnderTest } from '../kit/assignors/types.ts';
+import { eachSavedFile } from './test-saved-files.ts';
 
 /**
  * The assignor conformance kit: our own assignors keep everything they owe and claim; every kit
@@ -93,13 +94,7 @@ describe('assignor conformance kit', () => {
 
 describe('saved assignor deviations replay with their recorded verdict', () => {
   const directory = 'counterexamples/assignors';
-  const files = readdirSync(directory).filter((n) => n.endsWith('.json')).sort();
-
-  test('there is at least one', () => {
-    expect(files.length).toBeGreaterThan(0);
-  });
-
-  test.each(files)('%s', async (name) => {
+  eachSavedFile(directory, '.json', async (name) => {
     const file = loadCaseFile(join(directory, name));
     const key = Object.keys(ASSIGNORS_UNDER_TEST).find((k) => file.assignor.startsWith(k));
     expect(key, `no adapter for ${file.assignor}`).toBeDefined();

@@ -14,7 +14,7 @@ import {
   type Expectation,
 } from './counterexample-schema.ts';
 import { CounterexampleError } from './counterexample-error.ts';
-import { findJsonSyntaxProblem, formatJsonPath, lineOfJsonPath, positionAt, type JsonPath } from './json-locate.ts';
+import { findJsonSyntaxProblem, formatJsonPath, lineOfJsonPath, positionAt, previewJson, valueAtJsonPath, type JsonPath } from './json-locate.ts';
 import { prettyJson } from './pretty-json.ts';
 import { type RenderOptions, renderExpectation, renderTrace } from './render.ts';
 
@@ -142,8 +142,8 @@ type Issue = z.core.$ZodIssue;
 /** Turn a zod issue into a field path and a sentence, using the value actually in the file. */
 function describeIssue(issue: Issue, json: unknown): { path: JsonPath; reason: string } {
   const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
-  const actual = valueAt(json, path);
-  const got = actual === undefined ? 'missing' : `got ${preview(actual)}`;
+  const actual = valueAtJsonPath(json, path);
+  const got = actual === undefined ? 'missing' : `got ${previewJson(actual)}`;
   switch (issue.code) {
     case 'invalid_type':
     {
@@ -176,28 +176,14 @@ function describeIssue(issue: Issue, json: unknown): { path: JsonPath; reason: s
 
 /** A missing field beside an unknown one is most likely a typo: say so. */
 function misspellingHint(issues: readonly Issue[], path: JsonPath, json: unknown): string {
-  if (path.length === 0 || valueAt(json, path) !== undefined) return '';
+  if (path.length === 0 || valueAtJsonPath(json, path) !== undefined) return '';
   const parent = JSON.stringify(path.slice(0, -1));
   const unknown = issues.find((issue) => issue.code === 'unrecognized_keys' && JSON.stringify(issue.path) === parent);
   return unknown?.code === 'unrecognized_keys' ? `; is the unknown field "${unknown.keys[0]}" a misspelling?` : '';
 }
 
-function valueAt(json: unknown, path: JsonPath): unknown {
-  let current: unknown = json;
-  for (const part of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string | number, unknown>)[part];
-  }
-  return current;
-}
-
 function typeName(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-}
-
-function preview(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
 function checkKnownNames(cx: Counterexample, text: string, file: string, known: KnownNames): void {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findJsonSyntaxProblem, formatJsonPath, lineOfJsonPath, positionAt } from './json-locate.ts';
+import { findJsonSyntaxProblem, formatJsonPath, lineOfJsonPath, positionAt, previewJson, valueAtJsonPath } from './json-locate.ts';
 import { prettyJson } from './pretty-json.ts';
 
 function parses(text: string): boolean {
@@ -67,5 +67,23 @@ describe('lineOfJsonPath', () => {
     expect(formatJsonPath(['events', 3, 'durationMs'])).toBe('events[3].durationMs');
     expect(formatJsonPath(['config', 'initialTopics', 'my.topic'])).toBe('config.initialTopics["my.topic"]');
     expect(formatJsonPath([])).toBe('(top level)');
+  });
+});
+
+describe('valueAtJsonPath and previewJson, for error messages', () => {
+  const json = { config: { topics: { 'my.topic': 2 } }, events: [{ type: 'A' }, null] };
+
+  it('finds the value at a path, undefined where the path leads nowhere', () => {
+    expect(valueAtJsonPath(json, ['config', 'topics', 'my.topic'])).toBe(2);
+    expect(valueAtJsonPath(json, ['events', 0, 'type'])).toBe('A');
+    expect(valueAtJsonPath(json, [])).toBe(json);
+    expect(valueAtJsonPath(json, ['events', 1, 'type'])).toBeUndefined();
+    expect(valueAtJsonPath(json, ['config', 'topics', 'my.topic', 'x'])).toBeUndefined();
+  });
+
+  it('previews a value as JSON, cut to 40 characters', () => {
+    expect(previewJson('zero')).toBe('"zero"');
+    expect(previewJson(undefined)).toBe('undefined');
+    expect(previewJson('x'.repeat(50))).toBe(`"${'x'.repeat(36)}...`);
   });
 });

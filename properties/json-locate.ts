@@ -26,6 +26,22 @@ export function formatJsonPath(path: JsonPath): string {
   return out === '' ? '(top level)' : out;
 }
 
+/** The value at `path` in parsed JSON; undefined where the path leads nowhere. */
+export function valueAtJsonPath(json: unknown, path: JsonPath): unknown {
+  let current: unknown = json;
+  for (const part of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string | number, unknown>)[part];
+  }
+  return current;
+}
+
+/** A value as JSON for an error message, cut to 40 characters. */
+export function previewJson(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
 export function positionAt(text: string, offset: number): TextPosition {
   let line = 1;
   let lineStart = 0;

@@ -11,25 +11,12 @@ import { convertLogFile } from '../oracle/live/to-trace.ts';
 import { checkTraceFile } from '../oracle/trace/check.ts';
 import { TraceError } from '../oracle/trace/errors.ts';
 import { renderJson, renderReport } from '../oracle/trace/render.ts';
+import { scriptArgs } from './args.ts';
 
-const args = process.argv.slice(2);
-function opt(name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-function num(name: string): number | undefined {
-  const raw = opt(name);
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) {
-    console.error(`--${name} wants a number, got ${raw}`);
-    process.exit(2);
-  }
-  return n;
-}
-if (args.includes('--help') || (opt('log') === undefined && opt('seed') === undefined)) {
+const { opt, num, has } = scriptArgs();
+if (has('help') || (opt('log') === undefined && opt('seed') === undefined)) {
   console.log('usage: npx tsx scripts/live-check.ts (--log FILE | --seed N [--duration MS]) [--trace FILE] [--until-ms MS] [--json]');
-  process.exit(args.includes('--help') ? 0 : 2);
+  process.exit(has('help') ? 0 : 2);
 }
 
 let log = opt('log');
@@ -45,7 +32,7 @@ const untilMs = num('until-ms');
 try {
   writeFileSync(trace, convertLogFile(log, untilMs === undefined ? {} : { untilMs }));
   const report = checkTraceFile(trace);
-  process.stdout.write(args.includes('--json') ? renderJson(report) : renderReport(report));
+  process.stdout.write(has('json') ? renderJson(report) : renderReport(report));
   process.exitCode = report.violationCount === 0 ? 0 : 1;
 } catch (e) {
   console.error(e instanceof TraceError ? `error: ${e.message}` : (e as Error).message);

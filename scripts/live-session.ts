@@ -3,23 +3,10 @@
 //     [--consumers 3] [--partitions 6] [--brokers 3] [--topic groupspec-live]
 // Prints a short summary: events per kind, generations seen, faults injected.
 import { runLiveSession } from '../oracle/live/kafkajs-session.ts';
+import { scriptArgs } from './args.ts';
 
-const args = process.argv.slice(2);
-function opt(name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-function num(name: string, fallback: number): number {
-  const raw = opt(name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) {
-    console.error(`--${name} wants a number, got ${raw}`);
-    process.exit(2);
-  }
-  return n;
-}
-if (args.includes('--help')) {
+const { opt, num, has } = scriptArgs();
+if (has('help')) {
   console.log('usage: npx tsx scripts/live-session.ts --seed N [--duration MS] [--out FILE] [--consumers N] [--partitions N] [--brokers N] [--topic NAME]');
   process.exit(0);
 }
@@ -30,10 +17,10 @@ try {
   const r = await runLiveSession({
     seed,
     out,
-    durationMs: num('duration', 30_000),
-    consumers: num('consumers', 3),
-    partitions: num('partitions', 6),
-    brokers: num('brokers', 3),
+    durationMs: num('duration') ?? 30_000,
+    consumers: num('consumers') ?? 3,
+    partitions: num('partitions') ?? 6,
+    brokers: num('brokers') ?? 3,
     topic: opt('topic') ?? 'groupspec-live',
   });
   console.log(`${r.out}: ${r.lines} lines in ${(r.wallMs / 1000).toFixed(1)} s${r.deadlineHit ? ' (teardown hit the hard deadline)' : ''}`);

@@ -1,7 +1,7 @@
 import { liveGroup } from '../state.ts';
 import type { AssignmentBasis, AssignmentBasisMember, ClassicGroup } from '../state.ts';
 import type { StateInvariant } from './types.ts';
-import { VALID, type TopicPartition, parseTp, tp, violated } from '../types.ts';
+import { VALID, type TopicPartition, type Verdict, parseTp, tp, violated } from '../types.ts';
 
 /**
  * Coordinator-view state invariants: what the group coordinator holds must make sense on its own,
@@ -54,10 +54,16 @@ function basisMember(g: ClassicGroup, memberId: string, groupInstanceId: string 
   );
 }
 
-/** A Stable group whose assignment was computed for its current generation, with what the leader saw. */
-function currentStableBasis(g: ClassicGroup | null): AssignmentBasis | null {
-  if (g === null || g.status !== 'Stable' || g.assignmentBasis === null) return null;
-  return g.assignmentBasis.generationId === g.generationId ? g.assignmentBasis : null;
+/**
+ * A state check that judges only a Stable group whose assignment was computed for its current
+ * generation, given what the leader saw; any other world is VALID.
+ */
+function whileStableOnCurrentBasis(judge: (g: ClassicGroup, basis: AssignmentBasis) => Verdict): StateInvariant['check'] {
+  return (world) => {
+    const g = liveGroup(world);
+    if (g === null || g.status !== 'Stable' || g.assignmentBasis === null) return VALID;
+    return g.assignmentBasis.generationId === g.generationId ? judge(g, g.assignmentBasis) : VALID;
+  };
 }
 
 export const AssignedOnlyToSubscribers: StateInvariant = {
@@ -102,10 +108,7 @@ export const StableImpliesFullAssignment: StateInvariant = {
     "KIP-429's first round: a partition a member reported owning may be withheld while its owner revokes it, " +
     'and the owner then rejoins so the next generation assigns it.',
   ref: 'kafka-semantics.md §2.2 (v); KAFKA-9801; KIP-429 (CooperativeStickyAssignor.adjustAssignment)',
-  check(world) {
-    const g = liveGroup(world);
-    const basis = currentStableBasis(g);
-    if (g === null || basis === null) return VALID;
+  check: whileStableOnCurrentBasis((g, basis) => {
     const assigned = new Set(g.members.flatMap((m) => m.assignment));
     const beingRevoked = new Set(basis.members.flatMap((m) => m.ownedPartitions));
     const topics = new Set(basis.members.flatMap((m) => m.topics));
@@ -120,7 +123,7 @@ export const StableImpliesFullAssignment: StateInvariant = {
       generationId: g.generationId,
       members: g.members.map((m) => ({ memberId: m.memberId, assignment: m.assignment })),
     });
-  },
+  }),
 };
 
 export const CooperativeTwoRoundRule: StateInvariant = {
@@ -135,10 +138,7 @@ export const CooperativeTwoRoundRule: StateInvariant = {
     'in the next, after A rejoined without it. Eager members own nothing when they join, so the rule holds ' +
     'for them trivially.',
   ref: 'KIP-429; CooperativeStickyAssignor.adjustAssignment; ConsumerCoordinator.validateCooperativeAssignment',
-  check(world) {
-    const g = liveGroup(world);
-    const basis = currentStableBasis(g);
-    if (g === null || basis === null) return VALID;
+  check: whileStableOnCurrentBasis((g, basis) => {
     for (const m of g.members) {
       const self = basisMember(g, m.memberId, m.groupInstanceId);
       for (const partition of m.assignment) {
@@ -151,7 +151,7 @@ export const CooperativeTwoRoundRule: StateInvariant = {
       }
     }
     return VALID;
-  },
+  }),
 };
 
 export const LeaderIsMember: StateInvariant = {

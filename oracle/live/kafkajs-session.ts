@@ -555,6 +555,23 @@ export async function runLiveSession(options: LiveSessionOptions): Promise<LiveS
     let nextHealId = plan.length;
     const inFlight: Promise<void>[] = [];
 
+    /**
+     * Log a fault command, run it, and log its acknowledgement with the latency. A heal counts as a
+     * heal command; a fault as acked or failed.
+     */
+    const applyFault = async (source: 'mock' | 'harness', action: FaultAction, phase: 'fault' | 'heal', run: () => Promise<Outcome<Record<string, unknown>>>): Promise<void> => {
+      const { id, atMs: plannedAtMs, ...params } = action;
+      const began = performance.now();
+      log.write(source, 'fault', { faultId: id, phase, plannedAtMs, ...params });
+      const outcome = await run();
+      const latencyMs = Math.round((performance.now() - began) * 10) / 10;
+      if (phase === 'heal') healCommands++;
+      else if (outcome.ok) faultsAcked++;
+      else faultsFailed++;
+      const result = outcome.ok ? { ok: true, ...outcome.value } : { ok: false, error: outcome.error };
+      log.write(source, 'fault_ack', { faultId: id, phase, kind: action.kind, ...result, latencyMs });
+    };
+
     const runMockAction = async (action: FaultAction, phase: 'fault' | 'heal'): Promise<void> => {
       let send: () => Promise<MockAck>;
       switch (action.kind) {
@@ -585,41 +602,22 @@ export async function runLiveSession(options: LiveSessionOptions): Promise<LiveS
         default:
           return;
       }
-      const { id, atMs: plannedAtMs, ...params } = action;
-      const began = performance.now();
-      log.write('mock', 'fault', { faultId: id, phase, plannedAtMs, ...params });
-      const outcome = await bounded(send(), 6_000);
-      const latencyMs = Math.round((performance.now() - began) * 10) / 10;
-      if (phase === 'heal') healCommands++;
-      if (outcome.ok) {
-        if (phase === 'fault') faultsAcked++;
-        log.write('mock', 'fault_ack', { faultId: id, phase, kind: action.kind, ok: true, helperTMs: outcome.value.tMs, latencyMs });
-      } else {
-        if (phase === 'fault') faultsFailed++;
-        log.write('mock', 'fault_ack', { faultId: id, phase, kind: action.kind, ok: false, error: outcome.error, latencyMs });
-      }
+      await applyFault('mock', action, phase, async () => {
+        const outcome = await bounded(send(), 6_000);
+        return outcome.ok ? { ok: true, value: { helperTMs: outcome.value.tMs } } : outcome;
+      });
     };
 
     const runConsumerAction = (action: FaultAction & { kind: 'consumer_stop' | 'consumer_start' }): Promise<void> => {
       const slot = slots.find((s) => s.name === action.consumer);
       if (slot === undefined) return Promise.resolve();
-      const { id, atMs: plannedAtMs, ...params } = action;
-      const done = slot.chain.then(async () => {
-        const began = performance.now();
-        log.write('harness', 'fault', { faultId: id, phase: 'fault', plannedAtMs, ...params });
-        const outcome = action.kind === 'consumer_stop' ? await stopConsumer(slot, 5_000) : stopping.stopped ? null : await startConsumer(slot);
-        const latencyMs = Math.round((performance.now() - began) * 10) / 10;
-        if (outcome === null) {
-          log.write('harness', 'fault_ack', { faultId: id, phase: 'fault', kind: action.kind, ok: false, error: 'session ending', latencyMs });
-          faultsFailed++;
-        } else if (outcome.ok) {
-          faultsAcked++;
-          log.write('harness', 'fault_ack', { faultId: id, phase: 'fault', kind: action.kind, ok: true, incarnation: slot.incarnation, latencyMs });
-        } else {
-          faultsFailed++;
-          log.write('harness', 'fault_ack', { faultId: id, phase: 'fault', kind: action.kind, ok: false, error: outcome.error, latencyMs });
-        }
-      });
+      const done = slot.chain.then(() =>
+        applyFault('harness', action, 'fault', async () => {
+          const outcome = action.kind === 'consumer_stop' ? await stopConsumer(slot, 5_000) : stopping.stopped ? null : await startConsumer(slot);
+          if (outcome === null) return { ok: false, timeout: false, error: 'session ending' };
+          return outcome.ok ? { ok: true, value: { incarnation: slot.incarnation } } : outcome;
+        }),
+      );
       slot.chain = done;
       return done;
     };

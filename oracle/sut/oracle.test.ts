@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelSut } from '../../examples/model-sut/model-sut.ts';
+import { eachSavedFile } from '../../properties/test-saved-files.ts';
 import { sutReferenceConfig } from './clients.ts';
 import { InProcessConnection, type InProcessSut, ProcessSut } from './connection.ts';
 import { SUT_CASE_FORMAT, type SutCase } from './case-file.ts';
@@ -121,13 +122,7 @@ describe('the shipped toy coordinator (examples/toy-coordinator), an independent
 
 describe('saved SUT cases replay with their verdict (counterexamples/sut)', () => {
   const directory = 'counterexamples/sut';
-  const files = readdirSync(directory).filter((name) => name.endsWith('.json')).sort();
-
-  it('there is at least one', () => {
-    expect(files.length).toBeGreaterThan(0);
-  });
-
-  it.each(files)('%s', async (name) => {
+  eachSavedFile(directory, '.json', async (name) => {
     const saved = JSON.parse(readFileSync(join(directory, name), 'utf8')) as SutCase;
     expect(saved.format).toBe(SUT_CASE_FORMAT);
     const outcome = await runSession(sutReferenceConfig({ groupInitialRebalanceDelayMs: saved.groupInitialRebalanceDelayMs }), saved.intents, () => new ProcessSut(saved.sut, 5000));

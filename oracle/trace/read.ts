@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { formatJsonPath, type JsonPath } from '../../properties/json-locate.ts';
+import { formatJsonPath, previewJson, valueAtJsonPath, type JsonPath } from '../../properties/json-locate.ts';
 import { TraceError } from './errors.ts';
 import {
   APIS,
@@ -85,23 +85,23 @@ function parseJsonLine(content: string, file: string, line: number): unknown {
 function parseHeader(json: unknown, file: string, line: number): TraceHeader {
   const format = isObject(json) ? json.format : undefined;
   if (format !== TRACE_FORMAT) {
-    const got = format === undefined ? 'missing' : `got ${preview(format)}`;
+    const got = format === undefined ? 'missing' : `got ${previewJson(format)}`;
     throw new TraceError(file, line, 'format', `the first line must be the header with "format":"${TRACE_FORMAT}"; ${got}`);
   }
   return validate(headerSchema, json, file, line);
 }
 
 function parseEvent(json: unknown, file: string, line: number): TraceEvent {
-  if (!isObject(json)) throw new TraceError(file, line, null, `expected a JSON object, got ${preview(json)}`);
+  if (!isObject(json)) throw new TraceError(file, line, null, `expected a JSON object, got ${previewJson(json)}`);
   const kind = json.event;
   if (typeof kind !== 'string' || !(EVENT_KINDS as readonly string[]).includes(kind)) {
-    throw new TraceError(file, line, 'event', `${kind === undefined ? 'missing' : `unknown event ${preview(kind)}`} (expected one of ${EVENT_KINDS.join(', ')})`);
+    throw new TraceError(file, line, 'event', `${kind === undefined ? 'missing' : `unknown event ${previewJson(kind)}`} (expected one of ${EVENT_KINDS.join(', ')})`);
   }
   if (kind === 'request' || kind === 'response') {
     const api = json.api;
     if (typeof api !== 'string' || !(APIS as readonly string[]).includes(api)) {
       const hint = api === 'GroupCoordinator' ? '; GroupCoordinator is called FindCoordinator since Kafka 0.11' : '';
-      throw new TraceError(file, line, 'api', `${api === undefined ? 'missing' : `unknown api ${preview(api)}`} (expected one of ${APIS.join(', ')})${hint}`);
+      throw new TraceError(file, line, 'api', `${api === undefined ? 'missing' : `unknown api ${previewJson(api)}`} (expected one of ${APIS.join(', ')})${hint}`);
     }
     const schemas = kind === 'request' ? requestSchemas : responseSchemas;
     return validate(schemas[api as Api] as z.ZodType<TraceEvent>, json, file, line);
@@ -120,8 +120,8 @@ function validate<T>(schema: z.ZodType<T>, json: unknown, file: string, line: nu
 }
 
 function describe(issue: z.core.$ZodIssue, path: JsonPath, json: unknown): { at: JsonPath; reason: string } {
-  const actual = valueAt(json, path);
-  const got = actual === undefined ? 'missing' : `got ${preview(actual)}`;
+  const actual = valueAtJsonPath(json, path);
+  const got = actual === undefined ? 'missing' : `got ${previewJson(actual)}`;
   switch (issue.code) {
     case 'invalid_type':
       return { at: path, reason: actual === undefined ? `missing (expected ${expected(issue.expected)})` : `expected ${expected(issue.expected)}, ${got}` };
@@ -196,18 +196,4 @@ function checkPartitions(event: TraceEvent, topics: Record<string, number>, file
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function valueAt(json: unknown, path: JsonPath): unknown {
-  let current: unknown = json;
-  for (const part of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string | number, unknown>)[part];
-  }
-  return current;
-}
-
-function preview(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }

@@ -1,6 +1,6 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { eachSavedFile } from '../../properties/test-saved-files.ts';
 import { checkTrace, checkTraceFile } from './check.ts';
 import { parseTrace } from './read.ts';
 import { shrinkTrace } from './shrink.ts';
@@ -11,13 +11,7 @@ import { shrinkTrace } from './shrink.ts';
  */
 describe('saved live traces show their finding', () => {
   const directory = 'counterexamples/live';
-  const files = readdirSync(directory).filter((name) => name.endsWith('.trace.ndjson')).sort();
-
-  it('there is at least one', () => {
-    expect(files.length).toBeGreaterThan(0);
-  });
-
-  it.each(files)('%s', (name) => {
+  eachSavedFile(directory, '.trace.ndjson', (name) => {
     const check = name.replace(/\.trace\.ndjson$/, '').split('-').at(-1)!;
     const report = checkTraceFile(join(directory, name));
     expect(report.checks.find((c) => c.name === check)?.status).toBe('violated');

@@ -23,8 +23,14 @@ function replacement(state: TraceState, a: string, b: string, ctx: CheckContext)
   return same !== false;
 }
 
+interface SyncAnswer {
+  readonly memberId: string;
+  readonly generationId: number;
+  readonly assignment: readonly string[];
+}
+
 /** A SyncGroup answered NONE with its assignment, and the identity it was for; a skip without it. */
-function syncAnswer(step: Step, ctx: CheckContext): { memberId: string; generationId: number; assignment: readonly string[] } | null {
+function syncAnswer(step: Step, ctx: CheckContext): SyncAnswer | null {
   const e = step.event;
   if (e.event !== 'response' || e.api !== 'SyncGroup' || e.errorCode !== 'NONE' || e.assignment === undefined) return null;
   const { memberId, generationId } = step.identity;
@@ -35,18 +41,26 @@ function syncAnswer(step: Step, ctx: CheckContext): { memberId: string; generati
   return { memberId, generationId, assignment: e.assignment };
 }
 
+/** The `needs` and `onStep` of a check that judges every SyncGroup answer by its assignment alone. */
+function judgingSyncAnswers(judge: (sync: SyncAnswer, step: Step, state: TraceState, ctx: CheckContext) => void): Pick<TraceCheck, 'needs' | 'onStep'> {
+  return {
+    needs: "SyncGroup answers with the assignment and the request's member id and generation",
+    onStep(step, state, ctx) {
+      const sync = syncAnswer(step, ctx);
+      if (sync === null) return;
+      ctx.judged();
+      judge(sync, step, state, ctx);
+    },
+  };
+}
+
 export const NoDoublePartitionOwnership: TraceCheck = {
   name: 'NoDoublePartitionOwnership',
   doc:
     'Two members never receive the same partition in SyncGroup answers of the same generation (a static ' +
     "member's replacement inherits its old member id's assignment, which is allowed).",
   ref: 'kafka-semantics.md §2.2 (i); GroupMetadataManager.setAndPropagateAssignment; ConsumerPartitionAssignor',
-  needs: "SyncGroup answers with the assignment and the request's member id and generation",
-  onStep(step, state, ctx) {
-    const sync = syncAnswer(step, ctx);
-    if (sync === null) return;
-    const { memberId, generationId, assignment } = sync;
-    ctx.judged();
+  ...judgingSyncAnswers(({ memberId, generationId, assignment }, step, state, ctx) => {
     const mine = new Set(assignment);
     for (const other of state.generation(generationId).syncs) {
       if (other.memberId === memberId) continue;
@@ -59,7 +73,7 @@ export const NoDoublePartitionOwnership: TraceCheck = {
         `an assignment disjoint from [${other.partitions.join(', ')}]`,
       );
     }
-  },
+  }),
 };
 
 export const GenerationAssignmentIsUnique: TraceCheck = {
@@ -68,12 +82,7 @@ export const GenerationAssignmentIsUnique: TraceCheck = {
     'A member never receives two different assignments for the same generation: once SyncGroup delivered an ' +
     'assignment for a generation, every later answer for that generation (a retry, a new coordinator) repeats it.',
   ref: 'kafka-semantics.md §4.4; GroupMetadataManager.completeClassicGroupSync (the answer waits for the append)',
-  needs: "SyncGroup answers with the assignment and the request's member id and generation",
-  onStep(step, state, ctx) {
-    const sync = syncAnswer(step, ctx);
-    if (sync === null) return;
-    const { memberId, generationId, assignment } = sync;
-    ctx.judged();
+  ...judgingSyncAnswers(({ memberId, generationId, assignment }, step, state, ctx) => {
     const earlier = state.generation(generationId).syncs.find((s) => s.memberId === memberId);
     if (earlier === undefined) return;
     const key = (ps: readonly string[]): string => [...ps].sort().join(',');
@@ -84,7 +93,7 @@ export const GenerationAssignmentIsUnique: TraceCheck = {
       [{ line: earlier.line, what: `SyncGroup gave ${memberId} [${earlier.partitions.join(', ')}]` }],
       `[${earlier.partitions.join(', ')}]`,
     );
-  },
+  }),
 };
 
 export const AssignedOnlyToSubscribers: TraceCheck = {
