@@ -1,4 +1,5 @@
-import { liveGroup } from '../model/state.ts';
+import { liveConsumerGroup, liveGroup } from '../model/state.ts';
+import { consumerGroupStatus } from '../model/consumer-group/state.ts';
 import type { World } from '../model/state.ts';
 import { compareTp, type ClassicGroupStatus, type TopicPartition } from '../model/types.ts';
 import { compact } from './render-values.ts';
@@ -21,7 +22,16 @@ export interface GroupSnapshot {
   readonly pendingMembers: readonly string[];
 }
 
+/** A KIP-848 consumer group: its epochs and each member's reconciliation state, one line each. */
+export interface ConsumerGroupSnapshot {
+  readonly status: string;
+  readonly groupEpoch: number;
+  readonly assignmentEpoch: number;
+  readonly members: Readonly<Record<string, string>>;
+}
+
 export interface ConsumerSnapshot {
+  readonly groupProtocol: string;
   readonly process: string;
   readonly failure: string | null;
   readonly memberState: string;
@@ -42,9 +52,22 @@ export interface WorldSnapshot {
   /** Where the coordinator is: "b1 epoch 2", "b1 epoch 2 loading", or "none". */
   readonly coordinator: string;
   readonly group: GroupSnapshot | null;
+  readonly consumerGroup: ConsumerGroupSnapshot | null;
   /** Durable committed offsets: the replay of the partition below the high watermark (what a new coordinator would load). */
   readonly committedOffsets: Readonly<Record<TopicPartition, number>>;
   readonly consumers: Readonly<Record<string, ConsumerSnapshot>>;
+}
+
+function consumerGroupSnapshot(world: World): ConsumerGroupSnapshot | null {
+  const g = liveConsumerGroup(world);
+  if (g === null) return null;
+  const members: Record<string, string> = {};
+  for (const m of Object.values(g.members)) {
+    const instance = m.instanceId === null ? '' : ` (${m.instanceId})`;
+    const revoking = m.partitionsPendingRevocation.length === 0 ? '' : ` revoking ${compact(m.partitionsPendingRevocation)}`;
+    members[m.memberId] = `${instance} epoch ${m.memberEpoch} ${m.state} assigned ${compact(m.assignedPartitions)}${revoking} target ${compact(g.targetAssignment[m.memberId] ?? [])}`;
+  }
+  return { status: consumerGroupStatus(g), groupEpoch: g.groupEpoch, assignmentEpoch: g.assignmentEpoch, members };
 }
 
 export function snapshotOf(world: World): WorldSnapshot {
@@ -73,6 +96,7 @@ export function snapshotOf(world: World): WorldSnapshot {
             ),
             pendingMembers: group.pendingMembers.map((pending) => pending.memberId),
           },
+    consumerGroup: consumerGroupSnapshot(world),
     committedOffsets: Object.fromEntries(
       Object.entries(committed.offsets).map(([partition, value]) => [partition, value.offset]),
     ),
@@ -80,9 +104,11 @@ export function snapshotOf(world: World): WorldSnapshot {
       Object.entries(world.consumers).map(([id, consumer]) => [
         id,
         {
+          groupProtocol: consumer.groupProtocol,
           process: consumer.process,
           failure: consumer.failure,
-          memberState: consumer.memberState,
+          // Under the consumer protocol the client's membership state (ConsumerMembershipManager).
+          memberState: consumer.groupProtocol === 'consumer' ? consumer.membership : consumer.memberState,
           memberId: consumer.memberId,
           generationId: consumer.generationId,
           isLeader: consumer.isLeader,
@@ -100,6 +126,7 @@ export function diffSnapshots(before: WorldSnapshot, after: WorldSnapshot): stri
     ...diffTopics(before.topics, after.topics),
     ...diffCluster(before, after),
     ...diffGroup(before.group, after.group, before.coordinator !== after.coordinator),
+    ...diffConsumerGroup(before.consumerGroup, after.consumerGroup, before.coordinator !== after.coordinator),
     ...diffCommittedOffsets(before.committedOffsets, after.committedOffsets),
     ...diffConsumers(before.consumers, after.consumers),
   ];
@@ -126,6 +153,7 @@ export function storyChanges(before: WorldSnapshot, after: WorldSnapshot): strin
     ...diffTopics(before.topics, after.topics, false),
     ...diffCluster(before, after),
     ...diffGroup(before.group, after.group, before.coordinator !== after.coordinator),
+    ...diffConsumerGroup(before.consumerGroup, after.consumerGroup, before.coordinator !== after.coordinator),
     ...diffConsumers(before.consumers, after.consumers),
   ];
 }
@@ -203,6 +231,24 @@ function diffGroup(before: GroupSnapshot | null, after: GroupSnapshot | null, co
   return lines;
 }
 
+function diffConsumerGroup(before: ConsumerGroupSnapshot | null, after: ConsumerGroupSnapshot | null, coordinatorChanged: boolean): string[] {
+  if (before === null && after === null) return [];
+  if (after === null) return [coordinatorChanged ? 'consumer group unloaded' : 'consumer group deleted'];
+  const lines: string[] = [];
+  const was = before ?? { status: 'none', groupEpoch: 0, assignmentEpoch: 0, members: {} };
+  if (before === null) lines.push(`consumer group ${coordinatorChanged ? 'loaded' : 'created'}`);
+  const changes = fieldChanges(was, after, ['status', 'groupEpoch', 'assignmentEpoch']);
+  if (changes !== '') lines.push(`consumer group ${changes}`);
+  for (const memberId of unionKeys(was.members, after.members)) {
+    const old = was.members[memberId];
+    const now = after.members[memberId];
+    if (old === undefined) lines.push(`consumer group member + ${compact(memberId)}${now}`);
+    else if (now === undefined) lines.push(`consumer group member - ${compact(memberId)}`);
+    else if (old !== now) lines.push(`consumer group member ${compact(memberId)}${now}`);
+  }
+  return lines;
+}
+
 function diffCommittedOffsets(before: WorldSnapshot['committedOffsets'], after: WorldSnapshot['committedOffsets']): string[] {
   const changes = unionKeys(before, after)
     .sort(compareTp)
@@ -227,7 +273,8 @@ function diffConsumers(before: WorldSnapshot['consumers'], after: WorldSnapshot[
       continue;
     }
     const changes = fieldChanges(was, now, CONSUMER_FIELDS);
-    if (changes !== '') lines.push(`${id} ${changes}`);
+    // Under the consumer protocol the wire field generationIdOrMemberEpoch holds the member epoch.
+    if (changes !== '') lines.push(`${id} ${now.groupProtocol === 'consumer' ? changes.replace('generationId', 'memberEpoch') : changes}`);
     if (!same(was.assignment, now.assignment)) {
       lines.push(`${id} assignment ${compact(was.assignment)} -> ${compact(now.assignment)}`);
     }
@@ -241,8 +288,8 @@ export function describeSnapshot(snapshot: WorldSnapshot): string[] {
   const down = snapshot.brokersDown.length === 0 ? '' : `; brokers down ${compact(snapshot.brokersDown)}`;
   lines.push(`coordinator: ${snapshot.coordinator}; partition ${snapshot.partition}${down}`);
   const group = snapshot.group;
-  if (group === null) lines.push('group: none');
-  else {
+  if (group === null && snapshot.consumerGroup === null) lines.push('group: none');
+  else if (group !== null) {
     const leader = compact(group.leaderId);
     lines.push(`group: ${group.status} generation ${group.generationId}, leader ${leader}, protocol ${compact(group.protocolName)}`);
     for (const [memberId, member] of Object.entries(group.members)) {
@@ -250,6 +297,11 @@ export function describeSnapshot(snapshot: WorldSnapshot): string[] {
       lines.push(`  member ${compact(memberId)}${instance} assignment ${compact(member.assignment)}`);
     }
     if (group.pendingMembers.length > 0) lines.push(`  pending members ${compact(group.pendingMembers)}`);
+  }
+  const cg = snapshot.consumerGroup;
+  if (cg !== null) {
+    lines.push(`consumer group: ${cg.status}, group epoch ${cg.groupEpoch}, assignment epoch ${cg.assignmentEpoch}`);
+    for (const [memberId, line] of Object.entries(cg.members)) lines.push(`  member ${compact(memberId)}${line}`);
   }
   const offsets = Object.keys(snapshot.committedOffsets).sort(compareTp);
   if (offsets.length > 0) {
@@ -259,7 +311,7 @@ export function describeSnapshot(snapshot: WorldSnapshot): string[] {
     const failure = consumer.failure === null ? '' : ` (${consumer.failure})`;
     lines.push(
       `${id}: ${consumer.process}${failure}, ${consumer.memberState}, member ${compact(consumer.memberId)}, ` +
-        `generation ${consumer.generationId}${consumer.isLeader ? ', leader' : ''}, assignment ${compact(consumer.assignment)}`,
+        `${consumer.groupProtocol === 'consumer' ? 'member epoch' : 'generation'} ${consumer.generationId}${consumer.isLeader ? ', leader' : ''}, assignment ${compact(consumer.assignment)}`,
     );
   }
   return lines;
