@@ -181,8 +181,8 @@ const CONSUMER_PROTOCOL_MUTANTS: readonly MutantInfo[] = [
     protocol: 'consumer',
   },
   {
-    name: 'heartbeat-adopts-request-epoch',
-    description: 'A heartbeat accepted at the previous member epoch (its response was lost) sets the member back to that epoch instead of answering with the current one.',
+    name: 'rebalance-timeout-resets-member',
+    description: 'A member that does not revoke within its rebalance timeout is reset to epoch 0 with nothing assigned and kept in the group, instead of being removed.',
     caughtBy: 'MemberEpochMonotonic',
     protocol: 'consumer',
   },

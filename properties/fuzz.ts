@@ -27,6 +27,8 @@ export interface FuzzOptions {
   /** Called at most every `progressEveryMs` of wall-clock time, and once at the end. */
   readonly onProgress?: (progress: FuzzProgress) => void;
   readonly progressEveryMs?: number;
+  /** Shrink a failure (default true); a detection test only needs to know that it failed. */
+  readonly shrink?: boolean;
 }
 
 export interface FuzzProgress {
@@ -106,7 +108,7 @@ export function fuzz(options: FuzzOptions): FuzzOutcome {
     numRuns: options.numRuns ?? (options.timeLimitMs !== undefined ? 1_000_000_000 : 100),
     interruptAfterTimeLimit: options.timeLimitMs,
     markInterruptAsFailure: false,
-    endOnFailure: false,
+    endOnFailure: options.shrink === false,
   });
 
   let failure: FuzzFailure | null = null;

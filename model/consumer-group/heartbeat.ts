@@ -79,12 +79,7 @@ function regularHeartbeat(ctx: StepContext, request: ConsumerGroupHeartbeatReque
   // The member: found, created by a join, or a static member replacing its previous incarnation.
   const found = findOrCreateMember(ctx, group, request, records);
   if ('error' in found) return found;
-  // MUTANT heartbeat-adopts-request-epoch: a heartbeat accepted at the previous epoch (its response was lost)
-  // sets the member back to that epoch instead of answering with the current one.
-  const member =
-    isMutant(ctx, 'heartbeat-adopts-request-epoch') && request.memberEpoch > 0 && request.memberEpoch < found.member.memberEpoch
-      ? adoptRequestEpoch(found.member, request.memberEpoch, records, groupId)
-      : found.member;
+  const member = found.member;
   const updated: ConsumerGroupMember = {
     ...member,
     instanceId: request.instanceId ?? member.instanceId,
@@ -203,12 +198,6 @@ function findOrCreateMember(
   if (holder.memberId !== request.memberId) return { error: 'FENCED_INSTANCE_ID' };
   const invalid = memberEpochError(ctx, holder, request);
   return invalid !== null ? { error: invalid } : { member: holder, created: false, replacedMemberId: null };
-}
-
-function adoptRequestEpoch(m: ConsumerGroupMember, memberEpoch: number, records: ConsumerGroupRecord[], groupId: string): ConsumerGroupMember {
-  const reverted = { ...m, memberEpoch, previousMemberEpoch: m.memberEpoch };
-  records.push(currentAssignmentRecord(groupId, reverted));
-  return reverted;
 }
 
 function memberEpochError(ctx: StepContext, m: ConsumerGroupMember, request: ConsumerGroupHeartbeatRequest): ErrorCode | null {

@@ -1,6 +1,6 @@
-import { type StepContext, coordinatorOf, note } from '../draft.ts';
+import { type StepContext, coordinatorOf, isMutant, note } from '../draft.ts';
 import type { ConsumerGroupTimers } from '../state.ts';
-import { fenceMemberRecords } from './heartbeat.ts';
+import { currentAssignmentRecord, fenceMemberRecords } from './heartbeat.ts';
 import { writeConsumerGroupRecords } from './write.ts';
 
 /**
@@ -66,6 +66,13 @@ export function expireRebalanceTimeout(ctx: StepContext, memberId: string): void
   if (group === null || m === undefined || timer === undefined) return;
   if (m.memberEpoch !== timer.memberEpoch) return note(ctx, 'coordinator', `rebalance timeout of ${memberId} ignored: it left epoch ${timer.memberEpoch}`);
   note(ctx, 'coordinator', `member ${memberId} fenced: it did not revoke its partitions within ${m.rebalanceTimeoutMs}ms`);
+  if (isMutant(ctx, 'rebalance-timeout-resets-member')) {
+    // MUTANT rebalance-timeout-resets-member: the member is reset to epoch 0 with nothing assigned and kept,
+    // instead of being removed (consumerGroupFenceMember).
+    const reset = { ...m, memberEpoch: 0, previousMemberEpoch: m.memberEpoch, state: 'STABLE' as const, assignedPartitions: [], partitionsPendingRevocation: [] };
+    const records = [currentAssignmentRecord(ctx.config.groupId, reset), { type: 'ConsumerGroupMetadata' as const, groupId: ctx.config.groupId, value: { epoch: group.groupEpoch + 1 } }];
+    return writeConsumerGroupRecords(ctx, records, null, null);
+  }
   writeConsumerGroupRecords(ctx, fenceMemberRecords(ctx, group, memberId), null, null);
 }
 

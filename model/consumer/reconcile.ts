@@ -117,8 +117,12 @@ export function sendConsumerLeave(ctx: StepContext, c: DraftConsumer): void {
 const FATAL = new Set(['UNRELEASED_INSTANCE_ID', 'FENCED_INSTANCE_ID', 'GROUP_MAX_SIZE_REACHED', 'UNSUPPORTED_ASSIGNOR', 'GROUP_ID_NOT_FOUND', 'INVALID_REQUEST']);
 
 export function onConsumerGroupHeartbeat(ctx: StepContext, c: DraftConsumer, request: InFlightRequest, response: ConsumerGroupHeartbeatResponse): void {
-  // The answer to a leave: nothing more to do (the member is STALE or gone).
-  if (request.generationId < 0 || c.membership === 'STALE' || c.membership === 'UNSUBSCRIBED') return;
+  // The answer to a leave: nothing more to do, except that a rejoin waiting for it may go now.
+  if (request.generationId < 0) {
+    if (c.membership === 'JOINING') heartbeatNow(ctx, c);
+    return;
+  }
+  if (c.membership === 'STALE' || c.membership === 'UNSUBSCRIBED') return;
   const error = response.errorCode;
   if (error === 'NONE') return onHeartbeatSuccess(ctx, c, response);
   c.sendFullHeartbeat = true;

@@ -14,7 +14,7 @@ import { brokerEndpoint } from '../cluster/replication.ts';
 export const BOOTSTRAP_CONNECTION = 0;
 const JOIN_GROUP_TIMEOUT_LAPSE_MS = 5000;
 
-function sendRequest(ctx: StepContext, c: DraftConsumer, body: Request, extraTimeoutMs = 0, blocking = true): void {
+function sendRequest(ctx: StepContext, c: DraftConsumer, body: Request, extraTimeoutMs = 0, blocking = true, generationId = c.generationId): void {
   const correlationId = nextId(ctx);
   const connection = body.api === 'FindCoordinator' ? BOOTSTRAP_CONNECTION : c.connection;
   const broker = body.api === 'FindCoordinator' || c.coordinatorNode === null ? anyBroker(ctx) : c.coordinatorNode;
@@ -25,7 +25,7 @@ function sendRequest(ctx: StepContext, c: DraftConsumer, body: Request, extraTim
     broker,
     connection,
     deadlineMs: ctx.w.nowMs + timeoutMs,
-    generationId: c.generationId,
+    generationId,
     memberId: c.memberId,
     blocking,
   };
@@ -174,7 +174,8 @@ export function sendConsumerGroupHeartbeat(ctx: StepContext, c: DraftConsumer, m
     serverAssignor: full && !leaving ? ctx.config.client.groupRemoteAssignor : null,
     // MUTANT client-acks-before-revoking: the member reports its partitions revoked while it still consumes them.
     topicPartitions: !leaving && (full || changed(c.sentOwned, owned)) ? (isMutant(ctx, 'client-acks-before-revoking') ? owned.filter((p) => (c.targetAssignment ?? owned).includes(p)) : owned) : null,
-  });
+    // The epoch the request carries, so that its response is read as the answer to a leave when it was one.
+  }, 0, true, memberEpoch);
   if (leaving) return;
   c.sentSubscription = subscription;
   c.sentOwned = owned;

@@ -2,7 +2,7 @@ import { liveConsumerGroup } from '../state.ts';
 import type { World } from '../state.ts';
 import type { ActionProperty, StateInvariant } from './types.ts';
 import { VALID, parseTp, tp, violated } from '../types.ts';
-import { type ConsumerGroup, consumerGroupStatus, isReconciledTo } from '../consumer-group/state.ts';
+import { type ConsumerGroup, LEAVE_GROUP_STATIC_MEMBER_EPOCH, consumerGroupStatus, isReconciledTo } from '../consumer-group/state.ts';
 
 /**
  * Invariants of the KIP-848 consumer protocol, after Vanlightly/kafka-tlaplus
@@ -141,8 +141,9 @@ export const MemberEpochMonotonic: ActionProperty = {
   view: 'coordinator',
   promise: true,
   doc:
-    "A member's epoch never goes down on either side, except to rejoin (0) or leave (-1, -2): on the " +
-    'coordinator while one coordinator holds the group, and in the client process that holds the member id.',
+    "A member's epoch never goes down: on the coordinator, while one coordinator holds the group, a member that " +
+    'stays keeps or raises its epoch (only a static member leaving for a while goes to -2); in the client process ' +
+    'that holds the member id, only to rejoin (0) or leave (-1, -2).',
   ref: `${TLA} GcSideMemberEpochIsMonotonic, ClientSideMemberEpochIsMonotonic`,
   check(prev, _event, next) {
     const before = liveConsumerGroup(prev);
@@ -150,7 +151,8 @@ export const MemberEpochMonotonic: ActionProperty = {
     if (before !== null && after !== null && prev.coordinator?.leaderEpoch === next.coordinator?.leaderEpoch) {
       for (const m of Object.values(after.members)) {
         const old = before.members[m.memberId];
-        if (old !== undefined && m.memberEpoch > 0 && m.memberEpoch < old.memberEpoch) {
+        // Only a static member's temporary leave (-2) lowers the epoch of a member that stays.
+        if (old !== undefined && m.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH && m.memberEpoch < old.memberEpoch) {
           return violated(`coordinator: ${m.memberId}'s epoch went from ${old.memberEpoch} to ${m.memberEpoch}`, { side: 'coordinator', memberId: m.memberId, from: old.memberEpoch, to: m.memberEpoch });
         }
       }
