@@ -66,6 +66,18 @@ export const MUTANTS: readonly MutantInfo[] = [
     caughtBy: 'OffsetsExpireOnlyWhenAllowed',
   },
   {
+    name: 'KAFKA-10284',
+    description:
+      'A static member that rejoins a Stable group with a new member id is swapped in memory only: no GroupMetadata record is written, so the stored group still names the replaced member id and a coordinator that loads it fences the current one (fixed in 2.6.1/2.7.0).',
+    caughtBy: 'ReplayEquivalence',
+  },
+  {
+    name: 'kafkajs-1361',
+    description:
+      'A member given no partitions never heartbeats (KafkaJS 2.0.0 heartbeats only after a fetched batch), so its session expires, the group rebalances without it and it never learns it was removed (fixed in KafkaJS 2.0.1).',
+    caughtBy: 'EventuallyStable',
+  },
+  {
     name: 'leader-not-reelected',
     description: 'When the leader leaves or expires, the group keeps its member id as leader.',
     caughtBy: 'LeaderIsMember',

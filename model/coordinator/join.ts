@@ -242,6 +242,12 @@ function replaceStaticMemberThenRebalanceOrCompleteJoin(
         // No rebalance: persist the new member id, then answer with the current generation.
         // (JoinGroup v9+, KIP-814: a rejoining leader is told it leads, with skipAssignment.)
         ctx.effects.push({ kind: 'note', actor: 'coordinator', text: `static member ${request.groupInstanceId} replaced ${oldMemberId} by ${newMemberId} without rebalance` });
+        if (isMutant(ctx, 'KAFKA-10284')) {
+          // MUTANT KAFKA-10284 (fixed in 2.6.1/2.7.0, GroupCoordinator.updateStaticMemberAndRebalance): the new member
+          // id lived only in memory; the member was answered at once (with the old leader id) and nothing was
+          // stored, so a coordinator that loads the log knows only the replaced member id.
+          return void completeJoinFuture(ctx, fresh, { ...joinResponseFor(g, fresh.memberId, currentLeader), members: [] });
+        }
         appendRecords(ctx, [groupMetadataRecord(g, groupAssignment(g))], {
           kind: 'staticReplacement',
           newMemberId,
