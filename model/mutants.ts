@@ -78,6 +78,18 @@ export const MUTANTS: readonly MutantInfo[] = [
     caughtBy: 'EventuallyStable',
   },
   {
+    name: 'KAFKA-13435',
+    description:
+      'A static leader that rejoins a Stable group is told the old leader id, as before KIP-814, so it takes itself for a follower; nobody watches the metadata and partitions added later are never assigned (fixed in 3.2.0 by KIP-814).',
+    caughtBy: 'EventuallyStable',
+  },
+  {
+    name: 'KAFKA-14024',
+    description:
+      'With enable.auto.commit, a cooperative consumer that must rejoin sends an asynchronous commit on every poll and checks the new request at once; it is never complete, so a member that owns consumed partitions never rejoins, is expelled, and the group never settles (3.2.0 only; fixed in 3.2.1/3.3.0).',
+    caughtBy: 'EventuallyStable',
+  },
+  {
     name: 'leader-not-reelected',
     description: 'When the leader leaves or expires, the group keeps its member id as leader.',
     caughtBy: 'LeaderIsMember',

@@ -253,7 +253,10 @@ function replaceStaticMemberThenRebalanceOrCompleteJoin(
           newMemberId,
           oldMemberId,
           currentLeader,
-          apiVersion: request.apiVersion,
+          // MUTANT KAFKA-13435 (fixed in 3.2.0 by KIP-814, GroupCoordinator.updateStaticMemberAndRebalance): before
+          // skipAssignment, every returning static member was told the old leader id, so a returning leader took
+          // itself for a follower and nobody watched the metadata again. The mutant answers v9 as v8 and older.
+          apiVersion: isMutant(ctx, 'KAFKA-13435') ? Math.min(request.apiVersion, 8) : request.apiVersion,
         });
         return;
       }
