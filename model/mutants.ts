@@ -90,6 +90,12 @@ export const MUTANTS: readonly MutantInfo[] = [
     caughtBy: 'EventuallyStable',
   },
   {
+    name: 'KAFKA-10401',
+    description:
+      'A coordinator loading a GroupMetadata record of the current version ignores its currentStateTimestamp, so a loaded Empty group forgets when it became Empty and its offsets expire a retention period after their commit instead (fixed in 2.6.1/2.7.0).',
+    caughtBy: 'ReplayEquivalence',
+  },
+  {
     name: 'leader-not-reelected',
     description: 'When the leader leaves or expires, the group keeps its member id as leader.',
     caughtBy: 'LeaderIsMember',
