@@ -66,6 +66,12 @@ export const MUTANTS: readonly MutantInfo[] = [
     caughtBy: 'OffsetsExpireOnlyWhenAllowed',
   },
   {
+    name: 'KAFKA-13636',
+    description:
+      'Offset expiration applies the subscribed-topics rule to a group that is rebalancing, not only to a Stable one, so offsets of topics the group stopped committing are deleted mid-rebalance (GroupMetadata.removeExpiredOffsets; fixed in 3.0.1/3.1.1/3.2.0).',
+    caughtBy: 'OffsetsExpireOnlyWhenAllowed',
+  },
+  {
     name: 'KAFKA-10284',
     description:
       'A static member that rejoins a Stable group with a new member id is swapped in memory only: no GroupMetadata record is written, so the stored group still names the replaced member id and a coordinator that loads it fences the current one (fixed in 2.6.1/2.7.0).',

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { makeConfig } from '../model/config.ts';
 import { INVARIANTS } from '../model/invariants/index.ts';
 import { MUTANTS } from '../model/mutants.ts';
-import { DEFAULT_MAX_EVENTS, fuzz } from './fuzz.ts';
+import { DEFAULT_MAX_EVENTS, MUTANT_MAX_SHRINK_STEPS, fuzz } from './fuzz.ts';
 
 /**
  * Every invariant has teeth: each mutant is caught from random generation — not a hand-written
@@ -23,6 +23,7 @@ describe('mutants are caught from random generation', () => {
         swarm: true,
         maxEvents: DEFAULT_MAX_EVENTS,
         invariants: [mutant.caughtBy],
+        maxShrinkSteps: MUTANT_MAX_SHRINK_STEPS,
       });
       expect(outcome.failure, `not caught within ${RUN_BUDGET} runs`).not.toBeNull();
       expect(outcome.failure!.result.violation?.invariant).toBe(mutant.caughtBy);

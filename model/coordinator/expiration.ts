@@ -17,10 +17,14 @@ import { transitionTo } from './group.ts';
  */
 
 /** OffsetExpirationCondition: the base timestamp of an offset, or null when nothing may expire. */
-export function expirationBase(g: ClassicGroup): ((offset: OffsetCommitValue) => number) | null {
+export function expirationBase(g: ClassicGroup, mutant: string | null = null): ((offset: OffsetCommitValue) => number) | null {
   if (g.protocolType === null) return (offset) => offset.commitTimestamp;
   if (g.status === 'Empty') return (offset) => g.currentStateTimestamp ?? offset.commitTimestamp;
-  if (g.status === 'Stable' && g.subscribedTopics !== null) return (offset) => offset.commitTimestamp;
+  // MUTANT KAFKA-13636 (fixed in 3.0.1/3.1.1/3.2.0, GroupMetadata.removeExpiredOffsets): the subscribed-topics
+  // rule was applied whenever the group knew its subscriptions, not only when Stable, so a rebalancing group
+  // lost the offsets of topics it had not committed lately. The mutant drops the `is(Stable)` check.
+  const stable = g.status === 'Stable' || mutant === 'KAFKA-13636';
+  if (stable && g.subscribedTopics !== null) return (offset) => offset.commitTimestamp;
   return null;
 }
 
@@ -43,7 +47,7 @@ export function runOffsetExpiration(ctx: StepContext): void {
   if (g === null) return;
   const retained = (base: number): boolean => ctx.w.nowMs - base < offsetsRetentionMs;
   // KAFKA-4682 (fixed in 2.1.0 by KIP-211): expiry by commit time whatever the group does.
-  const base = isMutant(ctx, 'KAFKA-4682') ? (offset: OffsetCommitValue) => offset.commitTimestamp : expirationBase(g);
+  const base = isMutant(ctx, 'KAFKA-4682') ? (offset: OffsetCommitValue) => offset.commitTimestamp : expirationBase(g, ctx.config.mutant);
   // KAFKA-8069 (fixed in 2.2.0): on load, a record without an expire timestamp was read as having
   // one of -1, which takes precedence over the group's state: every loaded offset expires at the
   // first check after a failover, whatever the group does.
