@@ -1,5 +1,5 @@
 import { MUTANTS, mutantConfig } from '../model/mutants.ts';
-import { DEFAULT_MAX_EVENTS, fuzz } from '../properties/fuzz.ts';
+import { DEFAULT_MAX_EVENTS, MUTANT_MAX_SHRINK_STEPS, fuzz } from '../properties/fuzz.ts';
 
 /**
  * Detection power, per mutant: over several seeds, how many generated histories (and how much
@@ -41,6 +41,7 @@ export function measureMutants(seeds: readonly number[], budget: number, onMutan
         swarm: true,
         maxEvents: DEFAULT_MAX_EVENTS,
         invariants: [mutant.caughtBy],
+        maxShrinkSteps: MUTANT_MAX_SHRINK_STEPS,
       });
       const caught = outcome.failure?.result.violation?.invariant === mutant.caughtBy;
       runs.push(caught ? outcome.runs : null);

@@ -70,6 +70,42 @@ const CLASSIC_MUTANTS: readonly MutantInfo[] = [
     caughtBy: 'OffsetsExpireOnlyWhenAllowed',
   },
   {
+    name: 'KAFKA-13636',
+    description:
+      'Offset expiration applies the subscribed-topics rule to a group that is rebalancing, not only to a Stable one, so offsets of topics the group stopped committing are deleted mid-rebalance (GroupMetadata.removeExpiredOffsets; fixed in 3.0.1/3.1.1/3.2.0).',
+    caughtBy: 'OffsetsExpireOnlyWhenAllowed',
+  },
+  {
+    name: 'KAFKA-10284',
+    description:
+      'A static member that rejoins a Stable group with a new member id is swapped in memory only: no GroupMetadata record is written, so the stored group still names the replaced member id and a coordinator that loads it fences the current one (fixed in 2.6.1/2.7.0).',
+    caughtBy: 'ReplayEquivalence',
+  },
+  {
+    name: 'kafkajs-1361',
+    description:
+      'A member given no partitions never heartbeats (KafkaJS 2.0.0 heartbeats only after a fetched batch), so its session expires, the group rebalances without it and it never learns it was removed (fixed in KafkaJS 2.0.1).',
+    caughtBy: 'EventuallyStable',
+  },
+  {
+    name: 'KAFKA-13435',
+    description:
+      'A static leader that rejoins a Stable group is told the old leader id, as before KIP-814, so it takes itself for a follower; nobody watches the metadata and partitions added later are never assigned (fixed in 3.2.0 by KIP-814).',
+    caughtBy: 'EventuallyStable',
+  },
+  {
+    name: 'KAFKA-14024',
+    description:
+      'With enable.auto.commit, a cooperative consumer that must rejoin sends an asynchronous commit on every poll and checks the new request at once; it is never complete, so a member that owns consumed partitions never rejoins, is expelled, and the group never settles (3.2.0 only; fixed in 3.2.1/3.3.0).',
+    caughtBy: 'EventuallyStable',
+  },
+  {
+    name: 'KAFKA-10401',
+    description:
+      'A coordinator loading a GroupMetadata record of the current version ignores its currentStateTimestamp, so a loaded Empty group forgets when it became Empty and its offsets expire a retention period after their commit instead (fixed in 2.6.1/2.7.0).',
+    caughtBy: 'ReplayEquivalence',
+  },
+  {
     name: 'leader-not-reelected',
     description: 'When the leader leaves or expires, the group keeps its member id as leader.',
     caughtBy: 'LeaderIsMember',

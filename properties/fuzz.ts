@@ -29,6 +29,11 @@ export interface FuzzOptions {
   readonly progressEveryMs?: number;
   /** Shrink a failure (default true); a detection test only needs to know that it failed. */
   readonly shrink?: boolean;
+  /**
+   * Stop shrinking once the candidates tried have taken this many model steps, keeping the
+   * smallest failure found so far (deterministic, unlike a time limit). Default: no limit.
+   */
+  readonly maxShrinkSteps?: number;
 }
 
 export interface FuzzProgress {
@@ -65,6 +70,12 @@ export interface FuzzOutcome {
 }
 
 export const DEFAULT_MAX_EVENTS = 60;
+/**
+ * The shrink budget of the mutant checks (properties/mutants.test.ts, npm run bench): enough for
+ * almost every mutant to shrink fully, and it keeps a slow shrink (long histories, each candidate
+ * run to quiescence) inside the test timeout.
+ */
+export const MUTANT_MAX_SHRINK_STEPS = 1_500_000;
 
 export function fuzz(options: FuzzOptions): FuzzOutcome {
   const started = Date.now();
@@ -81,9 +92,13 @@ export function fuzz(options: FuzzOptions): FuzzOutcome {
   const report = (): void =>
     options.onProgress?.({ runs, steps, elapsedMs: Date.now() - started, shrinking });
 
+  let shrinkSteps = 0;
   const property = fc.property(historyArbitrary(options.config, options), (intents) => {
+    // Past the shrink budget every further candidate counts as passing, so fast-check stops there.
+    if (shrinking && shrinkSteps > (options.maxShrinkSteps ?? Infinity)) return true;
     const result = runIntents(options.config, intents, { invariants: options.invariants });
     steps += result.steps;
+    if (shrinking) shrinkSteps += result.steps;
     if (!shrinking) {
       runs += 1;
       for (const [name, n] of Object.entries(result.checks)) checks[name] = (checks[name] ?? 0) + n;

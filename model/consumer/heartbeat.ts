@@ -1,4 +1,4 @@
-import { type DraftConsumer, type StepContext, note } from '../draft.ts';
+import { type DraftConsumer, type StepContext, isMutant, note } from '../draft.ts';
 import { resetGeneration } from './membership.ts';
 import { consumerHeartbeatWakes } from './reconcile.ts';
 import { hasInFlight, sendFindCoordinator, sendHeartbeat, sendLeaveGroup } from './requests.ts';
@@ -28,5 +28,9 @@ export function heartbeatThreadWakes(ctx: StepContext, c: DraftConsumer): void {
     resetGeneration(ctx, c, false, 'consumer poll timeout has expired');
     return;
   }
+  // MUTANT kafkajs-1361 (KafkaJS 2.0.0, fixed in 2.0.1 by tulios/kafkajs#1362, src/consumer/runner.js): KafkaJS has
+  // no heartbeat thread; its runner heartbeats after each fetched batch, and a member assigned no partitions
+  // fetches no batches, so it never heartbeats, is expired, and never hears of it. The mutant skips the heartbeat.
+  if (isMutant(ctx, 'kafkajs-1361') && c.memberState === 'STABLE' && c.assignment.length === 0) return;
   if (!hasInFlight(c, 'Heartbeat')) sendHeartbeat(ctx, c);
 }

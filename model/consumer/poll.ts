@@ -39,6 +39,20 @@ export function poll(ctx: StepContext, c: DraftConsumer): void {
   maybeAutoCommitAsync(ctx, c);
   // 3.
   if (rejoinNeededOrPending(ctx, c)) {
+    if (isMutant(ctx, 'KAFKA-14024') && c.commitMode === 'auto' && rebalanceProtocolOf(c.assignors) === 'COOPERATIVE') {
+      // MUTANT KAFKA-14024 (3.2.0 only, fixed in 3.2.1/3.3.0, ConsumerCoordinator.onJoinPrepare): the auto-commit
+      // before rejoining was sent asynchronously on every pass and its fresh future checked at once; it is never
+      // done yet, so a cooperative member that still owns consumed partitions never rejoins and is expelled.
+      if (c.needsJoinPrepare) onJoinPrepare(ctx, c);
+      const consumed = consumedOffsets(c);
+      if (Object.keys(consumed).length > 0) {
+        sendOffsetCommit(ctx, c, consumed, false);
+        // poll() returns empty-handed; the application calls it again.
+        c.main = 'idle';
+        c.nextPollMs = ctx.w.nowMs + ctx.config.client.pollTimeoutMs;
+        return;
+      }
+    }
     // enable.auto.commit: commit what was consumed, synchronously, before revoking (onJoinPrepare).
     if (c.commitMode === 'auto' && !c.committedBeforeRejoin && c.generationId >= 0) {
       c.committedBeforeRejoin = true;

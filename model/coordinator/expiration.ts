@@ -21,10 +21,14 @@ import { consumerGroupTombstones, writeConsumerGroupRecords } from '../consumer-
  */
 
 /** OffsetExpirationCondition: the base timestamp of an offset, or null when nothing may expire. */
-export function expirationBase(g: ClassicGroup): ((offset: OffsetCommitValue) => number) | null {
+export function expirationBase(g: ClassicGroup, mutant: string | null = null): ((offset: OffsetCommitValue) => number) | null {
   if (g.protocolType === null) return (offset) => offset.commitTimestamp;
   if (g.status === 'Empty') return (offset) => g.currentStateTimestamp ?? offset.commitTimestamp;
-  if (g.status === 'Stable' && g.subscribedTopics !== null) return (offset) => offset.commitTimestamp;
+  // MUTANT KAFKA-13636 (fixed in 3.0.1/3.1.1/3.2.0, GroupMetadata.removeExpiredOffsets): the subscribed-topics
+  // rule was applied whenever the group knew its subscriptions, not only when Stable, so a rebalancing group
+  // lost the offsets of topics it had not committed lately. The mutant drops the `is(Stable)` check.
+  const stable = g.status === 'Stable' || mutant === 'KAFKA-13636';
+  if (stable && g.subscribedTopics !== null) return (offset) => offset.commitTimestamp;
   return null;
 }
 
@@ -53,7 +57,7 @@ interface ExpirationPolicy {
 function classicPolicy(ctx: StepContext, g: ClassicGroup): ExpirationPolicy {
   return {
     groupId: g.groupId,
-    base: expirationBase(g),
+    base: expirationBase(g, ctx.config.mutant),
     isSubscribedToTopic: (topic) => isSubscribedToTopic(g, topic),
     isEmpty: g.status === 'Empty',
     deleteGroup: () => {

@@ -242,12 +242,21 @@ function replaceStaticMemberThenRebalanceOrCompleteJoin(
         // No rebalance: persist the new member id, then answer with the current generation.
         // (JoinGroup v9+, KIP-814: a rejoining leader is told it leads, with skipAssignment.)
         ctx.effects.push({ kind: 'note', actor: 'coordinator', text: `static member ${request.groupInstanceId} replaced ${oldMemberId} by ${newMemberId} without rebalance` });
+        if (isMutant(ctx, 'KAFKA-10284')) {
+          // MUTANT KAFKA-10284 (fixed in 2.6.1/2.7.0, GroupCoordinator.updateStaticMemberAndRebalance): the new member
+          // id lived only in memory; the member was answered at once (with the old leader id) and nothing was
+          // stored, so a coordinator that loads the log knows only the replaced member id.
+          return void completeJoinFuture(ctx, fresh, { ...joinResponseFor(g, fresh.memberId, currentLeader), members: [] });
+        }
         appendRecords(ctx, [groupMetadataRecord(g, groupAssignment(g))], {
           kind: 'staticReplacement',
           newMemberId,
           oldMemberId,
           currentLeader,
-          apiVersion: request.apiVersion,
+          // MUTANT KAFKA-13435 (fixed in 3.2.0 by KIP-814, GroupCoordinator.updateStaticMemberAndRebalance): before
+          // skipAssignment, every returning static member was told the old leader id, so a returning leader took
+          // itself for a follower and nobody watched the metadata again. The mutant answers v9 as v8 and older.
+          apiVersion: isMutant(ctx, 'KAFKA-13435') ? Math.min(request.apiVersion, 8) : request.apiVersion,
         });
         return;
       }

@@ -97,6 +97,10 @@ function groupFromRecords(ctx: StepContext, records: readonly GroupRecord[]): Dr
 
 function groupFromMetadata(ctx: StepContext, value: GroupMetadataValue): DraftGroup {
   const g = newGroup(ctx, ctx.config.groupId, value.currentStateTimestamp);
+  // MUTANT KAFKA-10401 (fixed in 2.6.1/2.7.0, GroupMetadataManager.readGroupMessageValue): the timestamp was read
+  // only from version-2 records, so a group loaded from a version-3 record had none and its Empty offsets
+  // expired by commit time. The mutant drops the loaded timestamp.
+  if (isMutant(ctx, 'KAFKA-10401')) g.currentStateTimestamp = null;
   g.status = value.members.length === 0 ? 'Empty' : 'Stable';
   g.generationId = value.generation;
   g.protocolType = value.protocolType;

@@ -56,9 +56,10 @@ export const ReplayEquivalence: StateInvariant = {
     "A loaded coordinator's state is what replaying its log gives: its committed offsets, group metadata and consumer group records " +
     'equal the replay of its partition below the offset it has acknowledged (never above the high watermark), ' +
     'and a Stable group with no write in flight is exactly its last GroupMetadata record (generation, ' +
-    'protocol, leader, members and their assignments). A KIP-848 consumer group is, at every step, exactly the ' +
-    'replay of every record its coordinator wrote (records are the only way it changes). Checked at every step, ' +
-    'so also right after each load.',
+    'protocol, leader, members and their assignments); an Empty one keeps the time its record says it became ' +
+    'Empty, the base its offsets expire from. A KIP-848 consumer group is, at every step, exactly the replay of ' +
+    'every record its coordinator wrote (records are the only way it changes). Checked at every step, so also ' +
+    'right after each load.',
   ref: "Kafka's new group coordinator: records + replay (GroupMetadataManager.replay, OffsetMetadataManager.replay); kafka-semantics.md §4.4",
   check(world) {
     const c = world.coordinator;
@@ -82,8 +83,14 @@ export const ReplayEquivalence: StateInvariant = {
       });
     }
     const g = liveGroup(world);
-    if (g === null || g.status !== 'Stable' || c.pendingAppends.length > 0) return VALID;
     const record = c.durable.groupMetadata;
+    // An Empty group keeps the time it became Empty, which is what its offsets expire from (KIP-211).
+    if (g !== null && g.status === 'Empty' && c.pendingAppends.length === 0 && record !== null && record.members.length === 0) {
+      const stored = record.currentStateTimestamp < 0 ? null : record.currentStateTimestamp;
+      if (g.currentStateTimestamp === stored) return VALID;
+      return violated(`the Empty group's state timestamp ${g.currentStateTimestamp} differs from its last GroupMetadata record's ${stored}`, where);
+    }
+    if (g === null || g.status !== 'Stable' || c.pendingAppends.length > 0) return VALID;
     const live = {
       generation: g.generationId,
       protocol: g.protocolName,
