@@ -4,6 +4,7 @@ import { saveSutCase, SUT_CASE_FORMAT, type SutCase } from '../oracle/sut/case-f
 import { testSut } from '../oracle/sut/run.ts';
 import { ModelSut } from '../examples/model-sut/model-sut.ts';
 import { EXIT_OK, EXIT_VIOLATION, UsageError, type Io } from './errors.ts';
+import type { GroupProtocol } from '../model/types.ts';
 
 export interface TestCommandOptions {
   readonly sut?: string;
@@ -14,6 +15,7 @@ export interface TestCommandOptions {
   readonly maxMessages: number;
   readonly timeoutMs: number;
   readonly initialDelayMs: number;
+  readonly protocol?: GroupProtocol;
   readonly outDir: string;
   readonly save: boolean;
 }
@@ -31,8 +33,10 @@ export async function testCommand(options: TestCommandOptions, io: Io): Promise<
   const label = options.sut ?? 'groupspec model (in-process)';
   const connect = (): SutConnection =>
     options.sut !== undefined ? new ProcessSut(options.sut, options.timeoutMs) : new InProcessConnection(new ModelSut());
-  const config = sutReferenceConfig({ groupInitialRebalanceDelayMs: options.initialDelayMs });
-  io.out(`SEED=${options.seed}  npx groupspec test ${options.sut !== undefined ? `--sut ${JSON.stringify(options.sut)}` : '--model'} --seed ${options.seed} --runs ${options.runs}\n`);
+  const protocol = options.protocol ?? 'classic';
+  const config = sutReferenceConfig({ groupInitialRebalanceDelayMs: options.initialDelayMs, groupProtocol: protocol });
+  const protocolFlag = protocol === 'consumer' ? ' --protocol consumer' : '';
+  io.out(`SEED=${options.seed}  npx groupspec test ${options.sut !== undefined ? `--sut ${JSON.stringify(options.sut)}` : '--model'} --seed ${options.seed} --runs ${options.runs}${protocolFlag}\n`);
   let lastProgress = 0;
   const outcome = await testSut({
     config,
@@ -65,6 +69,7 @@ export async function testCommand(options: TestCommandOptions, io: Io): Promise<
     messageId: failed.messageId,
     message: failed.message,
     groupInitialRebalanceDelayMs: options.initialDelayMs,
+    ...(protocol === 'consumer' ? { groupProtocol: protocol } : {}),
     intents,
     transcript: failed.steps,
     stderrTail: failed.stderrTail,

@@ -13,6 +13,9 @@ export class ModelSut implements InProcessSut {
   private driver: CoordinatorDriver | null = null;
   private readonly requestIds = new Map<number, number>();
 
+  /** `mutant`: run a deliberately broken model instead, to show the oracle catches it (tests only). */
+  constructor(private readonly mutant: string | null = null) {}
+
   handle(message: OracleMessage): SutLine[] {
     if (message.type === 'hello') {
       const config = makeConfig({
@@ -21,6 +24,7 @@ export class ModelSut implements InProcessSut {
         coordinator: message.config,
         networkLatencyMs: 0,
         cluster: { brokers: 1, offsetsReplicationFactor: 1 },
+        mutant: this.mutant,
       });
       this.driver = new CoordinatorDriver(config);
       return [{ type: 'ready', id: message.id, implementation: 'groupspec-model', version: '1' }];

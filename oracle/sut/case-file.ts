@@ -5,6 +5,7 @@ import type { Request, Response } from '../../model/protocol.ts';
 import { renderBody } from '../../properties/render-protocol.ts';
 import { ms } from '../../properties/render-values.ts';
 import type { ClientIntent } from './clients.ts';
+import type { GroupProtocol } from '../../model/types.ts';
 import type { SessionOutcome } from './session.ts';
 
 /**
@@ -23,6 +24,8 @@ export interface SutCase {
   readonly messageId: number | null;
   readonly message: string;
   readonly groupInitialRebalanceDelayMs: number;
+  /** The clients' protocol; absent in cases saved before KIP-848 (classic). */
+  readonly groupProtocol?: GroupProtocol;
   readonly intents: readonly ClientIntent[];
   readonly transcript: SessionOutcome['steps'];
   readonly stderrTail: readonly string[];
@@ -34,7 +37,7 @@ export function renderSutCase(c: SutCase): string {
     `sut:            ${c.sut}`,
     `implementation: ${c.implementation}`,
     `verdict:        ${c.message}`,
-    `repeat:         npx groupspec test --sut ${JSON.stringify(c.sut)} --seed ${c.seed}`,
+    `repeat:         npx groupspec test --sut ${JSON.stringify(c.sut)} --seed ${c.seed}${c.groupProtocol === 'consumer' ? ' --protocol consumer' : ''}`,
     '',
     'Transcript (member ids as the model names them; the SUT was sent its own):',
   ];

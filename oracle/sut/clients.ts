@@ -3,7 +3,7 @@ import { makeConfig, type ModelConfig } from '../../model/config.ts';
 import { rangeAssignor } from '../../model/assignors/index.ts';
 import type { HistoryEvent } from '../../model/events.ts';
 import type { GroupRequest, JoinGroupResponseMember, Response } from '../../model/protocol.ts';
-import { tp } from '../../model/types.ts';
+import { type GroupProtocol, tp } from '../../model/types.ts';
 
 /**
  * The oracle's clients: protocol-level consumers x1..x4 that the generated histories drive. They
@@ -15,9 +15,12 @@ import { tp } from '../../model/types.ts';
  */
 
 /** The model as the reference for a SUT: one coordinator whose writes are acknowledged at once. */
-export function sutReferenceConfig(overrides: { readonly groupInitialRebalanceDelayMs?: number } = {}): ModelConfig {
+export function sutReferenceConfig(
+  overrides: { readonly groupInitialRebalanceDelayMs?: number; readonly groupProtocol?: GroupProtocol } = {},
+): ModelConfig {
   return makeConfig({
     networkLatencyMs: 0,
+    client: { groupProtocol: overrides.groupProtocol ?? 'classic' },
     initialTopics: { t0: 3, t1: 2 },
     // One broker, replication factor 1: appends are acknowledged when written, as in a SUT without replication.
     cluster: { brokers: 1, offsetsReplicationFactor: 1 },
@@ -110,10 +113,17 @@ export interface ClientView {
   synced: boolean;
   /** The coordinator said REBALANCE_IN_PROGRESS: the next step is a JoinGroup. */
   rejoin: boolean;
+  /** The consumer protocol: the member epoch (0 to join) and the partitions the member owns. */
+  memberEpoch: number;
+  owned: readonly string[];
+  /** Partitions its latest assignment took away, which it may still report (not revoked yet). */
+  revoking: readonly string[];
 }
 
 export function freshViews(): Record<string, ClientView> {
-  return Object.fromEntries(CLIENTS.map((c) => [c.name, { memberId: '', generationId: -1, leading: null, synced: false, rejoin: false }]));
+  return Object.fromEntries(
+    CLIENTS.map((c) => [c.name, { memberId: '', generationId: -1, leading: null, synced: false, rejoin: false, memberEpoch: 0, owned: [], revoking: [] }]),
+  );
 }
 
 /** The topic names an admin may create, in order. */
@@ -152,6 +162,7 @@ export function requestOf(
   topics: Readonly<Record<string, number>>,
 ): { client: string; body: GroupRequest } | null {
   if (intent.kind === 'advance' || intent.kind === 'topics') return null;
+  if (config.client.groupProtocol === 'consumer') return consumerRequestOf(intent, views[CLIENTS[intent.client].name], CLIENTS[intent.client], config);
   if (intent.kind === 'next') {
     const view = views[CLIENTS[intent.client].name];
     const kind = view.rejoin || view.memberId === '' || view.generationId < 0 ? 'join' : view.synced ? 'heartbeat' : 'sync';
@@ -215,8 +226,64 @@ export function requestOf(
   }
 }
 
+/**
+ * The same intents under the consumer protocol (KIP-848). A client names itself (KIP-1082: the
+ * member id is `x1-member` for good), always sends a full heartbeat — so every answer carries the
+ * assignment — and acknowledges at once: it reports as owned what it was last assigned (`next`), or
+ * not yet (`sync`: it still reports what the assignment took away, a revocation in progress). It asks for
+ * the `range` server assignor, whose choices are deterministic, so a SUT's assignments compare.
+ * A stale heartbeat or commit carries the epoch before the current one (a lost response).
+ */
+function consumerRequestOf(
+  intent: Exclude<ClientIntent, { kind: 'advance' } | { kind: 'topics' }>,
+  view: ClientView,
+  spec: ClientSpec,
+  config: ModelConfig,
+): { client: string; body: GroupRequest } {
+  const groupId = config.groupId;
+  const memberId = `${spec.name}-member`;
+  const heartbeat = (memberEpoch: number, owned: readonly string[] = view.owned): { client: string; body: GroupRequest } => ({
+    client: spec.name,
+    body: {
+      api: 'ConsumerGroupHeartbeat',
+      groupId,
+      memberId,
+      memberEpoch,
+      instanceId: spec.groupInstanceId,
+      rebalanceTimeoutMs: spec.rebalanceTimeoutMs,
+      subscribedTopicNames: [...spec.topics],
+      serverAssignor: 'range',
+      topicPartitions: memberEpoch === 0 ? [] : [...owned].sort(),
+    },
+  });
+  const member = { memberId, groupInstanceId: spec.groupInstanceId };
+  switch (intent.kind) {
+    case 'next':
+      return heartbeat(view.memberEpoch);
+    case 'sync':
+      return heartbeat(view.memberEpoch, [...view.owned, ...view.revoking]);
+    case 'join':
+      return heartbeat(0);
+    case 'heartbeat':
+      return heartbeat(intent.stale && view.memberEpoch > 0 ? view.memberEpoch - 1 : view.memberEpoch);
+    case 'commit': {
+      const epoch = intent.as === 'simple' ? -1 : intent.as === 'stale' ? view.memberEpoch - 1 : view.memberEpoch;
+      const who = intent.as === 'simple' ? { memberId: '', groupInstanceId: null } : member;
+      return { client: spec.name, body: { api: 'OffsetCommit', groupId, generationId: epoch, ...who, offsets: [{ partition: partitionOf(intent.partition), committedOffset: intent.offset }] } };
+    }
+    case 'fetch':
+      return {
+        client: spec.name,
+        body: { api: 'OffsetFetch', groupId, partitions: [0, 1, 2, 3, 4].map(partitionOf), requireStable: intent.requireStable, memberId, memberEpoch: view.memberEpoch },
+      };
+    case 'leave':
+      return heartbeat(spec.groupInstanceId === null ? -1 : -2);
+  }
+}
+
 /** What a client learns from the model's answer to its request (AbstractCoordinator's handlers, simplified). */
 export function learn(view: ClientView, response: Response): void {
+  if (response.api === 'ConsumerGroupHeartbeat') return learnConsumerProtocol(view, response);
   if (response.api !== 'JoinGroup' && response.api !== 'SyncGroup' && response.api !== 'Heartbeat') return;
   const error = response.errorCode;
   if (response.api === 'JoinGroup' && (error === 'NONE' || error === 'MEMBER_ID_REQUIRED')) {
@@ -238,5 +305,25 @@ export function learn(view: ClientView, response: Response): void {
   } else if (error === 'ILLEGAL_GENERATION') {
     view.generationId = -1;
     view.leading = null;
+  }
+}
+
+/** The consumer protocol: the epoch and assignment answered; fenced or left means joining again at 0. */
+function learnConsumerProtocol(view: ClientView, response: Extract<Response, { api: 'ConsumerGroupHeartbeat' }>): void {
+  const error = response.errorCode;
+  if (error === 'NONE') {
+    view.memberEpoch = Math.max(0, response.memberEpoch);
+    if (response.memberEpoch < 0) {
+      view.owned = [];
+      view.revoking = [];
+    } else if (response.assignment !== null) {
+      const assigned = response.assignment;
+      view.revoking = [...view.revoking, ...view.owned].filter((p, i, all) => !assigned.includes(p) && all.indexOf(p) === i);
+      view.owned = [...assigned];
+    }
+  } else if (error === 'FENCED_MEMBER_EPOCH' || error === 'UNKNOWN_MEMBER_ID') {
+    view.memberEpoch = 0;
+    view.owned = [];
+    view.revoking = [];
   }
 }

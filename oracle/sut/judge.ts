@@ -118,6 +118,16 @@ function judgeAnswer(model: Response, sut: SutResponseBody, ids: MemberIds): Jud
     }
     case 'OffsetCommit':
       return AGREE;
+    case 'ConsumerGroupHeartbeat': {
+      // KIP-848: the member id is the client's own (KIP-1082), the epochs and the assignment are the
+      // coordinator's; the oracle asks for the deterministic `range` server assignor, so they compare.
+      if (sut.api !== 'ConsumerGroupHeartbeat' || model.errorCode !== 'NONE') return AGREE;
+      if (sut.memberId !== null && model.memberId !== sut.memberId) return differ('memberId', model.memberId, sut.memberId);
+      if (model.memberEpoch !== sut.memberEpoch) return differ('memberEpoch', model.memberEpoch, sut.memberEpoch);
+      const m = model.assignment === null ? null : [...model.assignment].sort();
+      const s = sut.assignment === null ? null : [...sut.assignment].sort();
+      return JSON.stringify(m) === JSON.stringify(s) ? AGREE : differ('assignment', m, s);
+    }
     case 'OffsetFetch': {
       if (sut.api !== 'OffsetFetch') return AGREE;
       const m = model.offsets.map((o) => `${o.partition}@${o.committedOffset}`);

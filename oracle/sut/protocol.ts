@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CoordinatorConfig } from '../../model/config.ts';
 import type { GroupRequest } from '../../model/protocol.ts';
+import type { GroupProtocol } from '../../model/types.ts';
 
 /**
  * `groupspec.sut/v1`: the messages between the oracle and an implementation under test, defined
@@ -22,6 +23,8 @@ export type OracleMessage =
       readonly nowMs: number;
       readonly topics: Readonly<Record<string, number>>;
       readonly config: CoordinatorConfig;
+      /** The protocol the clients speak: classic (JoinGroup/SyncGroup) or consumer (KIP-848 ConsumerGroupHeartbeat). */
+      readonly groupProtocol: GroupProtocol;
     }
   | { readonly type: 'request'; readonly id: number; readonly client: string; readonly body: SutRequestBody }
   | { readonly type: 'advance'; readonly id: number; readonly toMs: number }
@@ -42,6 +45,14 @@ const subscription = z.object({
 });
 
 const responseBody = z.discriminatedUnion('api', [
+  z.object({
+    api: z.literal('ConsumerGroupHeartbeat'),
+    errorCode,
+    memberId: memberId.nullable().default(null),
+    memberEpoch: z.number().int(),
+    heartbeatIntervalMs: z.number().int().default(0),
+    assignment: z.array(partition).nullable().default(null),
+  }),
   z.object({
     api: z.literal('JoinGroup'),
     errorCode,

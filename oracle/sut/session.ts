@@ -86,6 +86,7 @@ export async function runSession(config: ModelConfig, intents: readonly ClientIn
       nowMs: driver.nowMs,
       topics: config.initialTopics,
       config: config.coordinator,
+      groupProtocol: config.client.groupProtocol,
     };
     implementation = (await sut.exchange(hello)).implementation ?? implementation;
     for (const intent of intents) {
