@@ -235,6 +235,7 @@ function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
     .option('--timeout-ms <n>', 'how long the implementation may take to answer one message', parseRuns, 2000)
     .option('--initial-delay-ms <n>', 'group.initial.rebalance.delay.ms sent in the hello', parseSeed, 0)
     .option('--protocol <name>', 'the clients speak classic (JoinGroup/SyncGroup) or consumer (KIP-848 ConsumerGroupHeartbeat) (default classic)', parseProtocol)
+    .option('--failover', 'also fail the coordinator over (the failover message: the SUT must reload what it acknowledged)')
     .option('--out-dir <dir>', 'where a failure is saved', 'counterexamples/sut')
     .option('--no-save', 'do not save the failure')
     .showHelpAfterError('see groupspec test --help')

@@ -16,6 +16,8 @@ export interface TestCommandOptions {
   readonly timeoutMs: number;
   readonly initialDelayMs: number;
   readonly protocol?: GroupProtocol;
+  /** Generate coordinator failovers (the `failover` message). */
+  readonly failover?: boolean;
   readonly outDir: string;
   readonly save: boolean;
 }
@@ -35,7 +37,7 @@ export async function testCommand(options: TestCommandOptions, io: Io): Promise<
     options.sut !== undefined ? new ProcessSut(options.sut, options.timeoutMs) : new InProcessConnection(new ModelSut());
   const protocol = options.protocol ?? 'classic';
   const config = sutReferenceConfig({ groupInitialRebalanceDelayMs: options.initialDelayMs, groupProtocol: protocol });
-  const protocolFlag = protocol === 'consumer' ? ' --protocol consumer' : '';
+  const protocolFlag = `${protocol === 'consumer' ? ' --protocol consumer' : ''}${options.failover === true ? ' --failover' : ''}`;
   io.out(`SEED=${options.seed}  npx groupspec test ${options.sut !== undefined ? `--sut ${JSON.stringify(options.sut)}` : '--model'} --seed ${options.seed} --runs ${options.runs}${protocolFlag}\n`);
   let lastProgress = 0;
   const outcome = await testSut({
@@ -44,6 +46,7 @@ export async function testCommand(options: TestCommandOptions, io: Io): Promise<
     seed: options.seed,
     numRuns: options.runs,
     maxIntents: options.maxMessages,
+    failover: options.failover === true,
     onProgress: (runs, messages, shrinking) => {
       if (Date.now() - lastProgress < 1000) return;
       lastProgress = Date.now();

@@ -1,7 +1,7 @@
 import { makeConfig } from '../../model/config.ts';
 import type { HistoryEvent } from '../../model/events.ts';
 import { CoordinatorDriver } from '../../properties/coordinator-driver.ts';
-import { topicCounts } from '../../oracle/sut/session.ts';
+import { failOver, topicCounts } from '../../oracle/sut/session.ts';
 import type { InProcessSut } from '../../oracle/sut/connection.ts';
 import type { OracleMessage, SutLine, SutResponseBody } from '../../oracle/sut/protocol.ts';
 
@@ -23,7 +23,7 @@ export class ModelSut implements InProcessSut {
         initialTopics: message.topics,
         coordinator: message.config,
         networkLatencyMs: 0,
-        cluster: { brokers: 1, offsetsReplicationFactor: 1 },
+        cluster: { brokers: 1, offsetsReplicationFactor: 1, coordinatorLoadTimeMs: 0 },
         mutant: this.mutant,
       });
       this.driver = new CoordinatorDriver(config);
@@ -33,6 +33,7 @@ export class ModelSut implements InProcessSut {
     if (driver === null) throw new Error(`message ${message.id} before hello`);
     if (message.type === 'request') this.requestIds.set(driver.submit(message.client, message.body), message.id);
     if (message.type === 'topics') for (const change of topicChanges(topicCounts(driver), message.topics)) driver.apply(change);
+    if (message.type === 'failover') failOver(driver);
     const replies = driver.advanceTo(message.type === 'advance' ? message.toMs : driver.nowMs);
     const lines: SutLine[] = replies.map((reply) => ({
       type: 'response',

@@ -22,8 +22,9 @@ export function sutReferenceConfig(
     networkLatencyMs: 0,
     client: { groupProtocol: overrides.groupProtocol ?? 'classic' },
     initialTopics: { t0: 3, t1: 2 },
-    // One broker, replication factor 1: appends are acknowledged when written, as in a SUT without replication.
-    cluster: { brokers: 1, offsetsReplicationFactor: 1 },
+    // One broker, replication factor 1: appends are acknowledged when written, as in a SUT without
+    // replication; a failover (its restart) loads the log at once.
+    cluster: { brokers: 1, offsetsReplicationFactor: 1, coordinatorLoadTimeMs: 0 },
     coordinator: {
       groupInitialRebalanceDelayMs: overrides.groupInitialRebalanceDelayMs ?? 0,
       // No periodic offset cleanup within a history: when it is due in the same millisecond as a
@@ -60,12 +61,15 @@ export type ClientIntent =
   | { readonly kind: 'leave'; readonly client: number }
   | { readonly kind: 'advance'; readonly ms: number }
   /** An admin creates a topic, deletes one, or adds a partition to one (picked among those that exist). */
-  | { readonly kind: 'topics'; readonly change: 'create' | 'delete' | 'grow'; readonly pick: number; readonly partitions: number };
+  | { readonly kind: 'topics'; readonly change: 'create' | 'delete' | 'grow'; readonly pick: number; readonly partitions: number }
+  /** The coordinator fails over: a new one loads what was acknowledged (opt-in: `groupspec test --failover`). */
+  | { readonly kind: 'failover' };
 
 const client = fc.nat({ max: CLIENTS.length - 1 });
 
-export function clientIntentArbitrary(maxLength: number): fc.Arbitrary<ClientIntent[]> {
+export function clientIntentArbitrary(maxLength: number, options: { readonly failover?: boolean } = {}): fc.Arbitrary<ClientIntent[]> {
   const intent: fc.Arbitrary<ClientIntent> = fc.oneof(
+    { weight: options.failover === true ? 1 : 0, arbitrary: fc.constant({ kind: 'failover' as const }) },
     { weight: 8, arbitrary: fc.record({ kind: fc.constant('next' as const), client }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('join' as const), client }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('sync' as const), client }) },
@@ -161,7 +165,7 @@ export function requestOf(
   config: ModelConfig,
   topics: Readonly<Record<string, number>>,
 ): { client: string; body: GroupRequest } | null {
-  if (intent.kind === 'advance' || intent.kind === 'topics') return null;
+  if (intent.kind === 'advance' || intent.kind === 'topics' || intent.kind === 'failover') return null;
   if (config.client.groupProtocol === 'consumer') return consumerRequestOf(intent, views[CLIENTS[intent.client].name], CLIENTS[intent.client], config);
   if (intent.kind === 'next') {
     const view = views[CLIENTS[intent.client].name];
@@ -235,7 +239,7 @@ export function requestOf(
  * A stale heartbeat or commit carries the epoch before the current one (a lost response).
  */
 function consumerRequestOf(
-  intent: Exclude<ClientIntent, { kind: 'advance' } | { kind: 'topics' }>,
+  intent: Exclude<ClientIntent, { kind: 'advance' } | { kind: 'topics' } | { kind: 'failover' }>,
   view: ClientView,
   spec: ClientSpec,
   config: ModelConfig,

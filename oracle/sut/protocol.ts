@@ -29,7 +29,13 @@ export type OracleMessage =
   | { readonly type: 'request'; readonly id: number; readonly client: string; readonly body: SutRequestBody }
   | { readonly type: 'advance'; readonly id: number; readonly toMs: number }
   /** An admin changed the topics: every topic that exists now, with its partition count. */
-  | { readonly type: 'topics'; readonly id: number; readonly topics: Readonly<Record<string, number>> };
+  | { readonly type: 'topics'; readonly id: number; readonly topics: Readonly<Record<string, number>> }
+  /**
+   * The coordinator fails over (its broker restarts, or leadership moves and comes back): parked
+   * requests are answered NOT_COORDINATOR, everything in memory is lost, and a new coordinator
+   * loads the group from what was acknowledged, restarting every session timer from now.
+   */
+  | { readonly type: 'failover'; readonly id: number };
 
 // Kafka's error names: any upper-case name is well-formed; whether it is the right one is judged.
 const errorCode = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'a Kafka error name such as NONE or ILLEGAL_GENERATION');

@@ -16,6 +16,8 @@ export interface SutTestOptions {
   readonly seed: number;
   readonly numRuns: number;
   readonly maxIntents: number;
+  /** Generate coordinator failovers too (the SUT must implement the `failover` message). */
+  readonly failover?: boolean;
   readonly onProgress?: (runs: number, messages: number, shrinking: boolean) => void;
 }
 
@@ -39,7 +41,7 @@ export async function testSut(options: SutTestOptions): Promise<SutTestOutcome> 
   let implementation = 'unknown';
   let failingKind: SessionVerdict | null = null;
 
-  const property = fc.asyncProperty(clientIntentArbitrary(options.maxIntents), async (intents) => {
+  const property = fc.asyncProperty(clientIntentArbitrary(options.maxIntents, { failover: options.failover }), async (intents) => {
     const outcome = await runSession(options.config, intents, options.connect);
     implementation = outcome.implementation;
     if (failingKind === null) {

@@ -59,6 +59,16 @@ function forSut(body: GroupRequest, ids: MemberIds): GroupRequest {
   }
 }
 
+/**
+ * The reference's failover: its only broker crashes and restarts with its disk, so the coordinator
+ * unloads (parked requests: NOT_COORDINATOR) and a new one loads the log (sutReferenceConfig loads
+ * at once).
+ */
+export function failOver(driver: CoordinatorDriver): void {
+  driver.apply({ type: 'CrashBroker', broker: 'b0' });
+  driver.apply({ type: 'RestartBroker', broker: 'b0', diskLost: false });
+}
+
 export async function runSession(config: ModelConfig, intents: readonly ClientIntent[], connect: () => SutConnection): Promise<SessionOutcome> {
   const driver = new CoordinatorDriver(config);
   const views = freshViews();
@@ -99,6 +109,9 @@ export async function runSession(config: ModelConfig, intents: readonly ClientIn
       if (intent.kind === 'topics') {
         driver.apply(topicChangeOf(intent, topicCounts(driver)) as Exclude<HistoryEvent, { type: 'AdvanceTime' }>);
         message = sutMessage = { type: 'topics', id, topics: topicCounts(driver) };
+      } else if (intent.kind === 'failover') {
+        failOver(driver);
+        message = sutMessage = { type: 'failover', id };
       } else if (request === null) {
         message = sutMessage = { type: 'advance', id, toMs: driver.nowMs + (intent.kind === 'advance' ? intent.ms : 0) };
       } else {
