@@ -7,6 +7,7 @@ import { runEvents, type RunResult } from '../model/run.ts';
 import { recordsBelow } from '../model/cluster/replication.ts';
 import { consumerGroupStatus } from '../model/consumer-group/state.ts';
 import { DEFAULT_MAX_EVENTS, fuzz } from './fuzz.ts';
+import { CoordinatorDriver } from './coordinator-driver.ts';
 
 /**
  * The KIP-848 consumer protocol, scenario by scenario: joining, the revoke-then-assign handover with
@@ -107,4 +108,70 @@ describe('the consumer protocol (KIP-848)', () => {
     const outcome = fuzz({ config, seed: 7, numRuns: 300, swarm: true, maxEvents: DEFAULT_MAX_EVENTS });
     expect(outcome.failure?.result.violation ?? null).toBeNull();
   }, 120_000);
+});
+
+describe('ConsumerGroupHeartbeat at the protocol level', () => {
+  const hb = (memberId: string, memberEpoch: number, topicPartitions: string[] | null, instanceId: string | null = null): ConsumerGroupHeartbeatRequest => ({
+    api: 'ConsumerGroupHeartbeat',
+    groupId: config.groupId,
+    memberId,
+    memberEpoch,
+    instanceId,
+    rebalanceTimeoutMs: memberEpoch === 0 ? 20_000 : -1,
+    subscribedTopicNames: memberEpoch === 0 ? ['t0'] : null,
+    serverAssignor: 'range',
+    topicPartitions,
+  });
+  const answer = (driver: CoordinatorDriver, client: string, request: ConsumerGroupHeartbeatRequest): ConsumerGroupHeartbeatResponse => {
+    driver.submit(client, request);
+    const replies = driver.advance(0);
+    return replies[replies.length - 1].body as ConsumerGroupHeartbeatResponse;
+  };
+  const setup = () => {
+    const driver = new CoordinatorDriver(makeConfig({ initialTopics: { t0: 4 }, networkLatencyMs: 0, cluster: { brokers: 1, offsetsReplicationFactor: 1 } }));
+    const first = answer(driver, 'x1', hb('m1', 0, []));
+    expect(first).toMatchObject({ errorCode: 'NONE', memberEpoch: 1, assignment: ['t0-0', 't0-1', 't0-2', 't0-3'] });
+    // A second member: m1 must revoke half, then reaches epoch 2.
+    answer(driver, 'x2', hb('m2', 0, []));
+    const revoking = answer(driver, 'x1', hb('m1', 1, ['t0-0', 't0-1', 't0-2', 't0-3']));
+    expect(revoking).toMatchObject({ memberEpoch: 1, assignment: ['t0-0', 't0-1'] });
+    const acked = answer(driver, 'x1', hb('m1', 1, ['t0-0', 't0-1']));
+    expect(acked.memberEpoch).toBe(2);
+    return driver;
+  };
+
+  it('tolerates a lost response: the previous epoch with owned ⊆ assigned is answered with the current epoch', () => {
+    const driver = setup();
+    expect(answer(driver, 'x1', hb('m1', 1, ['t0-0']))).toMatchObject({ errorCode: 'NONE', memberEpoch: 2 });
+  });
+
+  it('fences the previous epoch when the member reports more than it is assigned, and any other epoch', () => {
+    const driver = setup();
+    expect(answer(driver, 'x1', hb('m1', 1, ['t0-0', 't0-2'])).errorCode).toBe('FENCED_MEMBER_EPOCH');
+    expect(answer(driver, 'x1', hb('m1', 3, null)).errorCode).toBe('FENCED_MEMBER_EPOCH');
+    expect(answer(driver, 'x1', hb('nobody', 2, null)).errorCode).toBe('UNKNOWN_MEMBER_ID');
+  });
+
+  it('keeps an instance id for its holder: UNRELEASED_INSTANCE_ID to a second incarnation, FENCED_INSTANCE_ID to a wrong member id', () => {
+    const driver = new CoordinatorDriver(makeConfig({ initialTopics: { t0: 2 }, networkLatencyMs: 0, cluster: { brokers: 1, offsetsReplicationFactor: 1 } }));
+    expect(answer(driver, 'x1', hb('a', 0, [], 'i1')).errorCode).toBe('NONE');
+    expect(answer(driver, 'x2', hb('b', 0, [], 'i1')).errorCode).toBe('UNRELEASED_INSTANCE_ID');
+    expect(answer(driver, 'x2', hb('b', 1, null, 'i1')).errorCode).toBe('FENCED_INSTANCE_ID');
+    // After a temporary leave (-2) the next incarnation takes over, with the assignment.
+    expect(answer(driver, 'x1', hb('a', -2, null, 'i1'))).toMatchObject({ errorCode: 'NONE', memberEpoch: -2 });
+    expect(answer(driver, 'x2', hb('b', 0, [], 'i1'))).toMatchObject({ errorCode: 'NONE', assignment: ['t0-0', 't0-1'] });
+  });
+
+  it('fences offset commits and fetches at any epoch but the member\'s own (STALE_MEMBER_EPOCH)', () => {
+    const driver = setup();
+    const commit = (generationId: number) => {
+      driver.submit('x1', { api: 'OffsetCommit', groupId: config.groupId, generationId, memberId: 'm1', groupInstanceId: null, offsets: [{ partition: 't0-0', committedOffset: 5 }] });
+      const replies = driver.advance(0);
+      return replies[replies.length - 1].body;
+    };
+    expect(commit(1)).toMatchObject({ api: 'OffsetCommit', errorCode: 'STALE_MEMBER_EPOCH' });
+    expect(commit(2)).toMatchObject({ api: 'OffsetCommit', errorCode: 'NONE' });
+    driver.submit('x1', { api: 'OffsetFetch', groupId: config.groupId, partitions: ['t0-0'], requireStable: true, memberId: 'm1', memberEpoch: 1 });
+    expect(driver.advance(0).at(-1)!.body).toMatchObject({ api: 'OffsetFetch', errorCode: 'STALE_MEMBER_EPOCH' });
+  });
 });
