@@ -27,9 +27,14 @@ function median(values: readonly number[]): number | null {
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
-export function measureMutants(seeds: readonly number[], budget: number, onMutant: (done: MutantDetection) => void = () => {}): MutantDetection[] {
+export function measureMutants(
+  seeds: readonly number[],
+  budget: number,
+  onMutant: (done: MutantDetection) => void = () => {},
+  only: readonly string[] | null = null,
+): MutantDetection[] {
   const rows: MutantDetection[] = [];
-  for (const mutant of MUTANTS) {
+  for (const mutant of MUTANTS.filter((m) => only === null || only.includes(m.name))) {
     const runs: (number | null)[] = [];
     const times: number[] = [];
     const lengths: number[] = [];

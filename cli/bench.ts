@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_CONFIG } from '../model/config.ts';
+import { DEFAULT_CONFIG, makeConfig, type ModelConfig } from '../model/config.ts';
 import { DEFAULT_MAX_EVENTS, fuzz } from '../properties/fuzz.ts';
 import { measureMutants, mutantTable, type MutantDetection } from './bench-mutants.ts';
 
@@ -47,8 +47,8 @@ interface FloorMeasurement {
 
 const perSecond = (count: number, elapsedMs: number): number => (elapsedMs <= 0 ? 0 : Math.round((count * 1000) / elapsedMs));
 
-function measureModel(runs: number, seed: number): ModelMeasurement {
-  const outcome = fuzz({ config: DEFAULT_CONFIG, seed, numRuns: runs, swarm: true, maxEvents: DEFAULT_MAX_EVENTS });
+function measureModel(runs: number, seed: number, config: ModelConfig = DEFAULT_CONFIG): ModelMeasurement {
+  const outcome = fuzz({ config, seed, numRuns: runs, swarm: true, maxEvents: DEFAULT_MAX_EVENTS });
   const events = Object.values(outcome.eventCounts).reduce((sum, count) => sum + count, 0);
   const violation = outcome.failure?.result.violation;
   return {
@@ -108,6 +108,8 @@ function main(): void {
   measureFloor(WARMUP_RUNS, SEED + 1000, 0);
 
   const model = measureModel(MODEL_RUNS, SEED);
+  // The same histories under the KIP-848 consumer protocol.
+  const consumerModel = measureModel(MODEL_RUNS, SEED, makeConfig({ client: { groupProtocol: 'consumer' } }));
   const floor = measureFloor(MODEL_RUNS, SEED, FLOOR_MIN_MS);
   const ratio = {
     modelStepsPerFloorCommand: floor.commandsPerSecond === 0 ? 0 : model.stepsPerSecond / floor.commandsPerSecond,
@@ -115,10 +117,16 @@ function main(): void {
   };
   const machine = { node: process.version, platform: platform(), arch: arch(), cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length };
   const seeds = Array.from({ length: MUTANT_SEEDS }, (_, i) => i + 1);
+  // `--mutants a,b`: measure only these (a quick look at one change; the full table needs them all).
+  const onlyArg = process.argv.find((arg) => arg.startsWith('--mutants='));
+  const only = onlyArg === undefined ? null : onlyArg.slice('--mutants='.length).split(',').filter((name) => name !== '');
   const mutants: MutantDetection[] = process.argv.includes('--no-mutants')
     ? []
-    : measureMutants(seeds, MUTANT_BUDGET, (row) =>
-        process.stderr.write(`mutant ${row.mutant}: caught ${row.caught}/${row.seeds}, median ${row.medianRuns ?? '–'} runs\n`),
+    : measureMutants(
+        seeds,
+        MUTANT_BUDGET,
+        (row) => process.stderr.write(`mutant ${row.mutant}: caught ${row.caught}/${row.seeds}, median ${row.medianRuns ?? '–'} runs\n`),
+        only,
       );
   const report = {
     format: 'groupspec.bench/v1',
@@ -126,6 +134,7 @@ function main(): void {
     maxEvents: DEFAULT_MAX_EVENTS,
     machine,
     model,
+    consumerModel,
     floor,
     ratio,
     mutantBudget: MUTANT_BUDGET,
@@ -142,6 +151,7 @@ function main(): void {
       `SEED=${SEED} runs=${MODEL_RUNS} max_events=${DEFAULT_MAX_EVENTS} (${machine.node}, ${machine.cpu})`,
       `model:      ${n(model.stepsPerSecond)} steps/s, ${n(model.eventsPerSecond)} events/s, ${n(model.runsPerSecond)} runs/s` +
         ` (${n(model.steps)} steps in ${(model.elapsedMs / 1000).toFixed(2)}s)`,
+      `KIP-848:    ${n(consumerModel.stepsPerSecond)} steps/s (${n(consumerModel.steps)} steps in ${(consumerModel.elapsedMs / 1000).toFixed(2)}s)`,
       `fast-check: ${n(floor.commandsPerSecond)} trivial commands/s, ${n(floor.runsPerSecond)} runs/s`,
       `ratio:      ${ratio.modelStepsPerFloorCommand.toFixed(3)} model steps per trivial command` +
         ` (${ratio.modelEventsPerFloorCommand.toFixed(4)} history events per trivial command)`,
@@ -157,6 +167,7 @@ function renderMarkdown(report: {
   maxEvents: number;
   machine: { node: string; platform: string; arch: string; cpu: string; cpus: number };
   model: ModelMeasurement;
+  consumerModel: ModelMeasurement;
   floor: FloorMeasurement;
   ratio: { modelStepsPerFloorCommand: number; modelEventsPerFloorCommand: number };
   mutantBudget: number;
@@ -179,6 +190,8 @@ function renderMarkdown(report: {
     `| model (every default invariant, every step) | ${n(model.stepsPerSecond)} steps/s | ` +
       `${n(model.steps)} steps, ${n(model.events)} events, ${n(model.runs)} runs in ${seconds(model.elapsedMs)} |`,
     `| model, history events | ${n(model.eventsPerSecond)} events/s | |`,
+    `| model under the KIP-848 consumer protocol | ${n(report.consumerModel.stepsPerSecond)} steps/s | ` +
+      `${n(report.consumerModel.steps)} steps, ${n(report.consumerModel.runs)} runs in ${seconds(report.consumerModel.elapsedMs)} |`,
     `| fast-check floor (trivial commands) | ${n(floor.commandsPerSecond)} commands/s | ` +
       `${n(floor.commands)} commands, ${n(floor.runs)} runs in ${seconds(floor.elapsedMs)} |`,
     `| ratio: model steps/s ÷ floor commands/s | ${ratio.modelStepsPerFloorCommand.toFixed(3)} | |`,
