@@ -13,7 +13,8 @@ function columns(rows: readonly (readonly string[])[]): string {
 
 export async function mutantsCommand(io: Io): Promise<number> {
   const { mutants } = await loadRegistries();
-  const rows = mutants.map((mutant) => [mutant.name, `caught by ${mutant.caughtBy}`, mutant.description]);
+  // A KIP-848 mutant is fuzzed under group.protocol=consumer: say so.
+  const rows = mutants.map((mutant) => [mutant.name, `caught by ${mutant.caughtBy}`, `${mutant.protocol === 'consumer' ? '(KIP-848) ' : ''}${mutant.description}`]);
   if (rows.length > 0) io.out(`${columns(rows)}\n`);
   return EXIT_OK;
 }
