@@ -19,6 +19,16 @@ export interface MutantInfo {
 
 const CLASSIC_MUTANTS: readonly MutantInfo[] = [
   {
+    name: 'rejected-leave-rebalances',
+    description: 'A LeaveGroup that removes nobody (every member it names is unknown or fenced) still makes the group rebalance.',
+    caughtBy: 'RejectedLeaveChangesNothing',
+  },
+  {
+    name: 'empty-group-keeps-offsets',
+    description: "An Empty group's offsets never expire, however long offsets.retention has passed since it became Empty.",
+    caughtBy: 'DueOffsetsExpire',
+  },
+  {
     name: 'range-overlap',
     description: 'RangeAssignor forgets the remainder term in a range start, so consecutive members share a partition.',
     caughtBy: 'NoDoublePartitionOwnership',

@@ -23,7 +23,8 @@ import { consumerGroupTombstones, writeConsumerGroupRecords } from '../consumer-
 /** OffsetExpirationCondition: the base timestamp of an offset, or null when nothing may expire. */
 export function expirationBase(g: ClassicGroup, mutant: string | null = null): ((offset: OffsetCommitValue) => number) | null {
   if (g.protocolType === null) return (offset) => offset.commitTimestamp;
-  if (g.status === 'Empty') return (offset) => g.currentStateTimestamp ?? offset.commitTimestamp;
+  // MUTANT empty-group-keeps-offsets: an Empty group's offsets never expire.
+  if (g.status === 'Empty') return mutant === 'empty-group-keeps-offsets' ? null : (offset) => g.currentStateTimestamp ?? offset.commitTimestamp;
   // MUTANT KAFKA-13636 (fixed in 3.0.1/3.1.1/3.2.0, GroupMetadata.removeExpiredOffsets): the subscribed-topics
   // rule was applied whenever the group knew its subscriptions, not only when Stable, so a rebalancing group
   // lost the offsets of topics it had not committed lately. The mutant drops the `is(Stable)` check.

@@ -1,7 +1,7 @@
 import type { LeaveGroupRequest, LeaveGroupResponse } from '../protocol.ts';
 import type { ReplyTo } from '../state.ts';
 import type { ErrorCode } from '../types.ts';
-import { type StepContext , coordinatorOf } from '../draft.ts';
+import { type StepContext, coordinatorOf, isMutant } from '../draft.ts';
 import { respondAfterPendingWrites } from './append.ts';
 import { completeJoinFuture, isPendingMember, joinError, member, removeMember, validateMember } from './group.ts';
 import { maybeCompleteJoinPhase, maybePrepareRebalanceOrCompleteJoin } from './rebalance.ts';
@@ -48,7 +48,8 @@ export function handleLeaveGroup(ctx: StepContext, request: LeaveGroupRequest, r
     }
     results.push({ ...identity, errorCode });
   }
-  if (results.some((r) => r.errorCode === 'NONE')) {
+  // MUTANT rejected-leave-rebalances: a LeaveGroup that removed nobody still starts a rebalance.
+  if (results.some((r) => r.errorCode === 'NONE') || isMutant(ctx, 'rejected-leave-rebalances')) {
     if (g.status === 'Stable' || g.status === 'CompletingRebalance') maybePrepareRebalanceOrCompleteJoin(ctx, g);
     else if (g.status === 'PreparingRebalance') maybeCompleteJoinPhase(ctx, g);
   }

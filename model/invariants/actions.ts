@@ -1,9 +1,10 @@
 import { liveConsumerGroup, liveGroup } from '../state.ts';
 import type { Effect } from '../events.ts';
 import type { ConsumerGroup } from '../consumer-group/state.ts';
+import type { OffsetCommitValue } from '../records.ts';
 import type { ActionProperty } from './types.ts';
 import type { World } from '../state.ts';
-import { VALID, type Verdict, parseTp, violated } from '../types.ts';
+import { VALID, type TopicPartition, type Verdict, parseTp, violated } from '../types.ts';
 import { liveOffsets } from '../coordinator/expiration.ts';
 import { firstGap } from '../ghost.ts';
 
@@ -156,6 +157,26 @@ function resumedPastUnprocessed(prev: World, next: World, consumer: string): Ver
   return null;
 }
 
+/**
+ * §4.3 read independently of the model's expirationBase: the time an offset's retention counts
+ * from, or null when it may not expire now (with why, for the witness).
+ */
+function allowedExpiryBase(world: World, partition: TopicPartition, offset: OffsetCommitValue): { base: number | null; why: string } {
+  const cg = liveConsumerGroup(world);
+  const topic = parseTp(partition).topic;
+  if (cg !== null) {
+    // A KIP-848 consumer group: by commit time, never for a topic a member subscribes to.
+    const subscribed = Object.values(cg.members).some((m) => m.subscribedTopicNames.includes(topic));
+    return subscribed ? { base: null, why: 'a member subscribes to its topic' } : { base: offset.commitTimestamp, why: 'commit time' };
+  }
+  const g = liveGroup(world);
+  if (g === null) return { base: null, why: 'no group' };
+  if (g.protocolType === null) return { base: offset.commitTimestamp, why: 'commit time (simple group)' };
+  if (g.status === 'Empty') return { base: g.currentStateTimestamp ?? offset.commitTimestamp, why: 'since the group became Empty' };
+  if (g.status === 'Stable' && g.subscribedTopics !== null && !g.subscribedTopics.includes(topic)) return { base: offset.commitTimestamp, why: 'commit time (unsubscribed topic)' };
+  return { base: null, why: `the ${g.status} group may not lose it` };
+}
+
 export const OffsetsExpireOnlyWhenAllowed: ActionProperty = {
   name: 'OffsetsExpireOnlyWhenAllowed',
   kind: 'action',
@@ -169,44 +190,77 @@ export const OffsetsExpireOnlyWhenAllowed: ActionProperty = {
     "Expiring an active group's offset sends its next owner to auto.offset.reset.",
   ref: 'KIP-211; KAFKA-4682; kafka-semantics.md §4.3; ClassicGroup / ConsumerGroup.offsetExpirationCondition',
   check(prev, _event, next, effects, config) {
-    const g = liveGroup(prev);
-    const cg = liveConsumerGroup(prev);
     // The step moved the clock to the expiration task's time: judge at that time.
     const nowMs = next.nowMs;
     for (const e of effects) {
       if (e.kind !== 'expired') continue;
       const offsets = liveOffsets(prev.coordinator!);
-      if (cg !== null) {
-        // A KIP-848 consumer group: by commit time, never for a topic a member subscribes to.
-        const topics = new Set(Object.values(cg.members).flatMap((m) => m.subscribedTopicNames));
-        for (const partition of e.partitions) {
-          const offset = offsets[partition];
-          const witness = { partition, subscribedTopics: [...topics].sort(), offset: offset ?? null, nowMs };
-          if (offset === undefined) return violated(`${partition} expired but it has no offset`, witness);
-          if (topics.has(parseTp(partition).topic)) return violated(`${partition} expired while a member subscribes to its topic`, witness);
-          if (nowMs - offset.commitTimestamp < config.coordinator.offsetsRetentionMs) {
-            return violated(`${partition} expired ${nowMs - offset.commitTimestamp}ms after its commit, before the retention of ${config.coordinator.offsetsRetentionMs}ms`, witness);
-          }
-        }
-        continue;
-      }
       for (const partition of e.partitions) {
         const offset = offsets[partition];
-        const witness = { partition, status: g?.status ?? null, subscribedTopics: g?.subscribedTopics ?? null, offset: offset ?? null, nowMs };
-        if (g === null || offset === undefined) return violated(`${partition} expired but the group or its offset is gone`, witness);
-        const topic = parseTp(partition).topic;
-        // An independent reading of §4.3, not the model's own expirationBase.
-        let base: number | null;
-        if (g.protocolType === null) base = offset.commitTimestamp;
-        else if (g.status === 'Empty') base = g.currentStateTimestamp ?? offset.commitTimestamp;
-        else if (g.status === 'Stable' && g.subscribedTopics !== null && !g.subscribedTopics.includes(topic)) base = offset.commitTimestamp;
-        else base = null;
-        if (base === null) return violated(`${partition} expired while the ${g.status} group may not lose it`, witness);
+        if (offset === undefined) return violated(`${partition} expired but the group or its offset is gone`, { partition, nowMs });
+        const { base, why } = allowedExpiryBase(prev, partition, offset);
+        const witness = { partition, offset, nowMs, rule: why };
+        if (base === null) return violated(`${partition} expired but ${why}`, witness);
         if (nowMs - base < config.coordinator.offsetsRetentionMs) {
-          return violated(`${partition} expired ${nowMs - base}ms after its base, before the retention of ${config.coordinator.offsetsRetentionMs}ms`, { ...witness, baseMs: base });
+          return violated(`${partition} expired ${nowMs - base}ms after its base (${why}), before the retention of ${config.coordinator.offsetsRetentionMs}ms`, { ...witness, baseMs: base });
         }
       }
     }
     return VALID;
+  },
+};
+
+export const DueOffsetsExpire: ActionProperty = {
+  name: 'DueOffsetsExpire',
+  kind: 'action',
+  view: 'coordinator',
+  promise: true,
+  doc:
+    'The converse of OffsetsExpireOnlyWhenAllowed: when the periodic expiration task runs, every offset whose ' +
+    'retention has passed since the base KIP-211 gives it (and that the group may lose now) is removed. ' +
+    'offsets.retention.minutes is a promise both ways: offsets are kept that long, and not forever.',
+  ref: 'KIP-211; kafka-semantics.md §4.3; OffsetMetadataManager.cleanupExpiredOffsets (GroupCoordinatorShard.cleanupGroupMetadata)',
+  check(prev, _event, next, effects, config) {
+    const ran = effects.some((e) => e.kind === 'timer' && e.actor === 'coordinator' && e.timer === 'offsetExpiration');
+    if (!ran || prev.coordinator === null) return VALID;
+    const expired = new Set(effects.flatMap((e) => (e.kind === 'expired' ? e.partitions : [])));
+    const offsets = liveOffsets(prev.coordinator);
+    for (const partition of Object.keys(offsets).sort()) {
+      const offset = offsets[partition];
+      const { base, why } = allowedExpiryBase(prev, partition, offset);
+      if (base === null || next.nowMs - base < config.coordinator.offsetsRetentionMs || expired.has(partition)) continue;
+      return violated(`${partition} is ${next.nowMs - base}ms past its base (${why}), beyond the retention of ${config.coordinator.offsetsRetentionMs}ms, but did not expire`, {
+        partition,
+        offset,
+        baseMs: base,
+        nowMs: next.nowMs,
+      });
+    }
+    return VALID;
+  },
+};
+
+export const RejectedLeaveChangesNothing: ActionProperty = {
+  name: 'RejectedLeaveChangesNothing',
+  kind: 'action',
+  view: 'coordinator',
+  promise: true,
+  doc:
+    'A LeaveGroup that the coordinator rejects for every member it names (unknown member id, fenced instance) ' +
+    'changes nothing: the group keeps its status, generation, members and assignments — no spurious rebalance.',
+  ref: 'GC/GroupMetadataManager.classicGroupLeave (prepareRebalance only if a member was removed); kafka-semantics.md §1.5',
+  check(prev, _event, next, effects) {
+    const leaves = effects.filter((e) => e.kind === 'answer' && e.api === 'LeaveGroup');
+    if (leaves.length === 0 || leaves.some((e) => e.kind === 'answer' && e.errorCode === 'NONE')) return VALID;
+    const before = liveGroup(prev);
+    const after = liveGroup(next);
+    if (before === null || after === null) return VALID;
+    const shape = (g: NonNullable<typeof before>) => JSON.stringify([g.status, g.generationId, g.members.map((m) => [m.memberId, m.assignment])]);
+    if (shape(before) === shape(after)) return VALID;
+    return violated(`a LeaveGroup rejected for every member it named moved the group from ${before.status} generation ${before.generationId} to ${after.status} generation ${after.generationId}`, {
+      answers: leaves,
+      from: { status: before.status, generationId: before.generationId },
+      to: { status: after.status, generationId: after.generationId },
+    });
   },
 };

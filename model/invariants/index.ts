@@ -1,5 +1,12 @@
 import type { ActionProperty, Invariant, LivenessProperty, StateInvariant } from './types.ts';
-import { FencedMemberGetsNoSuccess, GenerationNeverDecreases, NoRecordSkipped, OffsetsExpireOnlyWhenAllowed } from './actions.ts';
+import {
+  DueOffsetsExpire,
+  FencedMemberGetsNoSuccess,
+  GenerationNeverDecreases,
+  NoRecordSkipped,
+  OffsetsExpireOnlyWhenAllowed,
+  RejectedLeaveChangesNothing,
+} from './actions.ts';
 import { NoDoubleClientAssignment, NoRecordProcessedTwice, NoStaleLeaderSnapshot, NoZombieOwnership } from './client.ts';
 import {
   AssignedOnlyToSubscribers,
@@ -39,6 +46,8 @@ export const INVARIANTS: readonly Invariant[] = [
   MemberEpochMonotonic,
   NoRecordSkipped,
   OffsetsExpireOnlyWhenAllowed,
+  DueOffsetsExpire,
+  RejectedLeaveChangesNothing,
   EventuallyStable,
 ];
 
