@@ -175,6 +175,13 @@ const CLASSIC_MUTANTS: readonly MutantInfo[] = [
     description: 'SyncGroup is answered when the leader appends the assignment, before the high watermark covers it, so a failover can reuse the generation with another assignment.',
     caughtBy: 'GenerationAssignmentIsUnique',
   },
+  {
+    name: 'KAFKA-16973',
+    description:
+      'A write operation without records (a heartbeat, a stable OffsetFetch) is answered at once just after a load that found records above the high watermark, because the coordinator runtime waited only behind pending deferred events and a load leaves none (CoordinatorRuntime; fixed in 3.9.0).',
+    caughtBy: 'RespondsAfterCommit',
+    protocol: 'consumer',
+  },
 ];
 
 /** The KIP-848 consumer protocol's mutants: each runs with every consumer on group.protocol=consumer. */

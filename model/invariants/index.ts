@@ -11,7 +11,7 @@ import {
 } from './coordinator.ts';
 import { EventuallyStable } from './liveness.ts';
 import { LegalTargetAssignment, MemberEpochMonotonic, ValidMemberEpoch, ValidPartitionEpoch, ValidStableGroupState } from './consumer-group.ts';
-import { GenerationAssignmentIsUnique, NoAckedCommitLostAfterFailover, ReplayEquivalence } from './durability.ts';
+import { GenerationAssignmentIsUnique, NoAckedCommitLostAfterFailover, ReplayEquivalence, RespondsAfterCommit } from './durability.ts';
 
 export type { ActionProperty, Invariant, LivenessProperty, StateInvariant } from './types.ts';
 
@@ -35,6 +35,7 @@ export const INVARIANTS: readonly Invariant[] = [
   ReplayEquivalence,
   GenerationNeverDecreases,
   GenerationAssignmentIsUnique,
+  RespondsAfterCommit,
   FencedMemberGetsNoSuccess,
   MemberEpochMonotonic,
   NoRecordSkipped,
