@@ -247,6 +247,13 @@ const CONSUMER_PROTOCOL_MUTANTS: readonly MutantInfo[] = [
     caughtBy: 'EventuallyStable',
     protocol: 'consumer',
   },
+  {
+    name: 'KAFKA-16249',
+    description:
+      'When a new target assignment is installed, the coordinator restarts a member\'s reconciliation from what it is assigned and pending revocation, ignoring the partitions its heartbeat reports, so a revocation acknowledged in that heartbeat is missed and the member waits in UNREVOKED_PARTITIONS for an acknowledgement it already sent (CurrentAssignmentBuilder; fixed in 3.8.0).',
+    caughtBy: 'RevocationAcknowledged',
+    protocol: 'consumer',
+  },
 ];
 
 /** The config a mutant is fuzzed with: the default, under the protocol it breaks. */

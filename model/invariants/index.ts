@@ -10,7 +10,7 @@ import {
   StableImpliesFullAssignment,
 } from './coordinator.ts';
 import { EventuallyStable } from './liveness.ts';
-import { LegalTargetAssignment, MemberEpochMonotonic, ValidMemberEpoch, ValidPartitionEpoch, ValidStableGroupState } from './consumer-group.ts';
+import { LegalTargetAssignment, MemberEpochMonotonic, RevocationAcknowledged, ValidMemberEpoch, ValidPartitionEpoch, ValidStableGroupState } from './consumer-group.ts';
 import { GenerationAssignmentIsUnique, NoAckedCommitLostAfterFailover, ReplayEquivalence, RespondsAfterCommit } from './durability.ts';
 
 export type { ActionProperty, Invariant, LivenessProperty, StateInvariant } from './types.ts';
@@ -38,6 +38,7 @@ export const INVARIANTS: readonly Invariant[] = [
   RespondsAfterCommit,
   FencedMemberGetsNoSuccess,
   MemberEpochMonotonic,
+  RevocationAcknowledged,
   NoRecordSkipped,
   OffsetsExpireOnlyWhenAllowed,
   EventuallyStable,
