@@ -1,6 +1,7 @@
 import type { AssignorName, ClassicGroupStatus, ErrorCode, TopicPartition } from './types.ts';
 import type { Message } from './state.ts';
 import type { GroupRecord } from './records.ts';
+import type { Response } from './protocol.ts';
 import type { CommitMode } from './config.ts';
 
 /**
@@ -135,6 +136,15 @@ export type Effect =
       readonly groupInstanceId: string | null;
       readonly generationId: number;
       readonly offsets: readonly { readonly partition: TopicPartition; readonly committedOffset: number }[];
+    }
+  | {
+      /**
+       * The coordinator released the response of a write operation (CoordinatorRuntime completes its
+       * deferred event); `lastWrittenOffset` was its log end offset when the operation ran.
+       */
+      readonly kind: 'completed';
+      readonly api: Response['api'];
+      readonly lastWrittenOffset: number;
     }
   | {
       /** The expiration task tombstoned these partitions' offsets (KIP-211). */

@@ -185,6 +185,13 @@ const CLASSIC_MUTANTS: readonly MutantInfo[] = [
     description: 'SyncGroup is answered when the leader appends the assignment, before the high watermark covers it, so a failover can reuse the generation with another assignment.',
     caughtBy: 'GenerationAssignmentIsUnique',
   },
+  {
+    name: 'KAFKA-16973',
+    description:
+      'A write operation without records (a heartbeat, a stable OffsetFetch) is answered at once just after a load that found records above the high watermark, because the coordinator runtime waited only behind pending deferred events and a load leaves none (CoordinatorRuntime; fixed in 3.9.0).',
+    caughtBy: 'RespondsAfterCommit',
+    protocol: 'consumer',
+  },
 ];
 
 /** The KIP-848 consumer protocol's mutants: each runs with every consumer on group.protocol=consumer. */
@@ -248,6 +255,13 @@ const CONSUMER_PROTOCOL_MUTANTS: readonly MutantInfo[] = [
     name: 'metadata-refreshed-only-on-subscription-change',
     description: 'The coordinator recomputes the subscribed topics\' partition counts only when a subscription changes, so added partitions and created topics are never assigned.',
     caughtBy: 'EventuallyStable',
+    protocol: 'consumer',
+  },
+  {
+    name: 'KAFKA-16249',
+    description:
+      'When a new target assignment is installed, the coordinator restarts a member\'s reconciliation from what it is assigned and pending revocation, ignoring the partitions its heartbeat reports, so a revocation acknowledged in that heartbeat is missed and the member waits in UNREVOKED_PARTITIONS for an acknowledgement it already sent (CurrentAssignmentBuilder; fixed in 3.8.0).',
+    caughtBy: 'RevocationAcknowledged',
     protocol: 'consumer',
   },
 ];

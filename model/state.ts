@@ -188,6 +188,11 @@ export interface ClassicGroup {
 /** What happens when a pending append to `__consumer_offsets` is acknowledged. */
 export type AppendCallback =
   | { readonly kind: 'none' }
+  /**
+   * The records a load found above the high watermark (completeLoading): replayed, but no operation
+   * waits for them — CoordinatorRuntime keeps no deferred event for them.
+   */
+  | { readonly kind: 'loaded' }
   | {
       readonly kind: 'syncAssignment';
       /** The group object the assignment was written for (ClassicGroup.objectId). */

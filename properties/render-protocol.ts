@@ -44,6 +44,8 @@ export function renderEffect(effect: Effect): string {
         `${effect.api} member=${compact(effect.memberId)}${instance} gen=${effect.generationId} (answered once appended)`,
       );
     }
+    case 'completed':
+      return labelled('completed', `${effect.api} response released (written up to offset ${effect.lastWrittenOffset})`);
     case 'expired':
       return labelled('expired', `offsets of ${effect.partitions.join(', ')} (retention passed)`);
     case 'groupTransition':
@@ -260,6 +262,7 @@ export function isRoutineEffect(effect: Effect): boolean {
     case 'answer':
       return ROUTINE_APIS.has(effect.api) && effect.errorCode === 'NONE';
     case 'accepted':
+    case 'completed':
       return true;
     case 'expired':
     case 'groupTransition':

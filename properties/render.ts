@@ -223,6 +223,8 @@ function renderStep({ step, changes }: AnalysedStep): string[] {
   for (const effect of step.effects) {
     // A Tick's step line already names the timer it fired.
     if (step.event.type === 'Tick' && effect.kind === 'timer') continue;
+    // Bookkeeping for RespondsAfterCommit: the response's `send` follows, and a violation names the offsets.
+    if (effect.kind === 'completed') continue;
     lines.push(`  ${renderEffect(effect)}`);
   }
   if (changes.length > 0) {
@@ -287,7 +289,7 @@ function signatureOf(entry: AnalysedStep, normalize: Normalizer): string {
   return normalize(
     [
       renderEvent(step.event, step.effects),
-      ...step.effects.filter((effect) => effect.kind !== 'timer').map(renderEffect),
+      ...step.effects.filter((effect) => effect.kind !== 'timer' && effect.kind !== 'completed').map(renderEffect),
       ...entry.story,
     ].join('\n'),
   );

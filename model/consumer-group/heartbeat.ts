@@ -320,6 +320,7 @@ export function currentAssignmentRecord(groupId: string, m: ConsumerGroupMember)
       state: m.state,
       assignedPartitions: m.assignedPartitions,
       partitionsPendingRevocation: m.partitionsPendingRevocation,
+      ...(m.targetMemberEpoch === undefined ? {} : { targetMemberEpoch: m.targetMemberEpoch }),
     },
   };
 }
@@ -338,6 +339,7 @@ function sameAssignment(a: ConsumerGroupMember, b: ConsumerGroupMember): boolean
     a.memberEpoch === b.memberEpoch &&
     a.previousMemberEpoch === b.previousMemberEpoch &&
     a.state === b.state &&
+    a.targetMemberEpoch === b.targetMemberEpoch &&
     a.assignedPartitions.join(',') === b.assignedPartitions.join(',') &&
     a.partitionsPendingRevocation.join(',') === b.partitionsPendingRevocation.join(',')
   );

@@ -17,6 +17,10 @@ export function reconcileMember(
   owned: readonly TopicPartition[] | null,
   mutant: string | null,
 ): ConsumerGroupMember {
+  if (mutant === 'KAFKA-16249') {
+    const next = reconcileBefore38(group, member, targetEpoch, target, owned, mutant);
+    return next === member ? member : { ...next, targetMemberEpoch: targetEpoch };
+  }
   switch (member.state) {
     case 'STABLE':
       return member.memberEpoch !== targetEpoch ? computeNext(group, member, member.memberEpoch, targetEpoch, target, owned, mutant) : member;
@@ -28,6 +32,34 @@ export function reconcileMember(
     case 'UNRELEASED_PARTITIONS':
       return computeNext(group, member, member.memberEpoch, targetEpoch, target, owned, mutant);
   }
+}
+
+/**
+ * MUTANT KAFKA-16249 (fixed in 3.8.0, CurrentAssignmentBuilder.build): before the fix, a new target
+ * (targetAssignmentEpoch != the member's TargetMemberEpoch) restarted reconciliation from scratch
+ * (transitionToNewTargetAssignmentState): Assigned ∪ PendingRevocation ∩ Target was kept, the rest was
+ * pending revocation again, and the owned partitions the heartbeat reported were not looked at — so a
+ * revocation the member acknowledged in that very heartbeat was missed, and as a member reports its
+ * partitions only when they change, it stayed in revocation (its rebalance timer re-armed each time).
+ * The fix waits for the revocation and reconciles only from what is assigned. The mutant restores the restart.
+ */
+function reconcileBefore38(
+  group: ConsumerGroup,
+  member: ConsumerGroupMember,
+  targetEpoch: number,
+  target: readonly TopicPartition[],
+  owned: readonly TopicPartition[] | null,
+  mutant: string,
+): ConsumerGroupMember {
+  if (targetEpoch === (member.targetMemberEpoch ?? member.memberEpoch)) {
+    // The same target: the 3.8 steps (a revoking member moves on once it no longer reports what it revokes).
+    if (member.state !== 'UNREVOKED_PARTITIONS') return member.state === 'STABLE' ? member : computeNext(group, member, member.memberEpoch, targetEpoch, target, owned, mutant);
+    if (ownsAny(owned, member.partitionsPendingRevocation)) return member;
+    return computeNext(group, member, member.memberEpoch + 1, targetEpoch, target, owned, mutant);
+  }
+  const held = { ...member, assignedPartitions: [...member.assignedPartitions, ...member.partitionsPendingRevocation].sort(compareTp) };
+  // The reported partitions are ignored (null: assumed to still own everything).
+  return computeNext(group, held, member.memberEpoch, targetEpoch, target, null, mutant);
 }
 
 /** ownsRevokedPartitions: a member that did not report what it owns is assumed to own it all. */

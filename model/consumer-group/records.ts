@@ -45,6 +45,8 @@ export type ConsumerGroupRecord =
         readonly state: ConsumerMemberState;
         readonly assignedPartitions: readonly TopicPartition[];
         readonly partitionsPendingRevocation: readonly TopicPartition[];
+        /** Before 3.8 only (mutant KAFKA-16249): TargetMemberEpoch. */
+        readonly targetMemberEpoch?: number;
       } | null;
     };
 

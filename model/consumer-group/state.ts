@@ -34,6 +34,11 @@ export interface ConsumerGroupMember {
   readonly state: ConsumerMemberState;
   readonly assignedPartitions: readonly TopicPartition[];
   readonly partitionsPendingRevocation: readonly TopicPartition[];
+  /**
+   * Only under mutant KAFKA-16249: the epoch of the target the member reconciles towards, which record 8
+   * carried before 3.8 (TargetMemberEpoch; the fix dropped it). The faithful model never sets it.
+   */
+  readonly targetMemberEpoch?: number;
 }
 
 export const JOIN_GROUP_MEMBER_EPOCH = 0;

@@ -2,7 +2,7 @@ import type { GroupRecord } from '../records.ts';
 import { replay } from '../records.ts';
 import type { Response } from '../protocol.ts';
 import type { AppendCallback, CoordinatorState, ReplyTo, World } from '../state.ts';
-import { type StepContext, coordinatorOf } from '../draft.ts';
+import { type StepContext, coordinatorOf, isMutant } from '../draft.ts';
 import { leaderAppend } from '../cluster/replication.ts';
 import { reply } from './group.ts';
 import { noteAcknowledged } from '../ghost.ts';
@@ -22,13 +22,28 @@ export function appendRecords(ctx: StepContext, records: readonly GroupRecord[],
 /**
  * Answer a write operation that produced no records. Kafka's coordinator runtime completes it
  * only when everything written before it is acknowledged (CoordinatorRuntime: a write with no
- * records waits for the high watermark to reach the last written offset).
+ * records waits for the high watermark to reach the last written offset) — including what a load
+ * found above the high watermark.
  */
 export function respondAfterPendingWrites(ctx: StepContext, replyTo: ReplyTo, response: Response): void {
   const coordinator = coordinatorOf(ctx);
-  const pending = coordinator.pendingAppends;
-  if (pending.length === 0) return reply(ctx, replyTo, response);
-  coordinator.pendingAppends = [...pending, { records: [], endOffset: pending[pending.length - 1].endOffset, callback: { kind: 'respond', replyTo, response } }];
+  // MUTANT KAFKA-16973 (fixed in 3.9.0, CoordinatorRuntime): such a write waited only behind the highest
+  // *deferred event* (deferredEventQueue.highestPendingOffset()) and completed at once when there was none —
+  // which is the case just after a load that found records above the high watermark, although
+  // lastWrittenOffset > lastCommittedOffset. The fix compares the two offsets. The mutant ignores the load's tail.
+  const pending = isMutant(ctx, 'KAFKA-16973') ? coordinator.pendingAppends.filter((a) => a.callback.kind !== 'loaded') : coordinator.pendingAppends;
+  const lastWrittenOffset = ctx.w.brokers[coordinator.broker].log.length;
+  if (pending.length === 0) return completeWrite(ctx, replyTo, response, lastWrittenOffset);
+  coordinator.pendingAppends = [...coordinator.pendingAppends, { records: [], endOffset: pending[pending.length - 1].endOffset, callback: { kind: 'respond', replyTo, response } }];
+}
+
+/**
+ * A write operation's response is released. `lastWrittenOffset` is the coordinator's log end when
+ * the operation ran: RespondsAfterCommit checks that the high watermark covers it by now.
+ */
+export function completeWrite(ctx: StepContext, replyTo: ReplyTo, response: Response, lastWrittenOffset: number): void {
+  ctx.effects.push({ kind: 'completed', api: response.api, lastWrittenOffset });
+  reply(ctx, replyTo, response);
 }
 
 /**

@@ -5,9 +5,9 @@ import type { CoordinatorState, ReplyTo, World } from '../state.ts';
 import { type StepContext, coordinatorOf, note } from '../draft.ts';
 import { EMPTY_DURABLE_STATE, type GroupRecord } from '../records.ts';
 import { consumerGroupTombstones, writeConsumerGroupRecords } from '../consumer-group/write.ts';
-import { acknowledgeFirstAppend, appendRecords, firstAppendAcknowledged } from './append.ts';
+import { acknowledgeFirstAppend, appendRecords, completeWrite, firstAppendAcknowledged } from './append.ts';
 import { completeLoading } from './loading.ts';
-import { completeJoinFuture, joinResponseFor, member, reply, transitionTo } from './group.ts';
+import { completeJoinFuture, joinResponseFor, member, transitionTo } from './group.ts';
 import { handleHeartbeat } from './heartbeat.ts';
 import { handleJoinGroup } from './join.ts';
 import { handleLeaveGroup } from './leave.ts';
@@ -120,13 +120,14 @@ function onAppendAcknowledged(ctx: StepContext): void {
   const callback = acknowledgeFirstAppend(ctx);
   switch (callback.kind) {
     case 'none':
+    case 'loaded':
       return;
     case 'syncAssignment':
       return completeSyncAssignment(ctx, callback.groupObjectId, callback.generationId, callback.assignment, callback.basis);
     case 'offsetCommit':
       return finishOffsetCommit(ctx, callback.replyTo, callback.request, 'NONE');
     case 'respond':
-      return reply(ctx, callback.replyTo, callback.response);
+      return completeWrite(ctx, callback.replyTo, callback.response, coordinatorOf(ctx).committedOffset);
     case 'staticReplacement': {
       const g = coordinatorOf(ctx).group;
       const m = g === null ? undefined : member(g, callback.newMemberId);

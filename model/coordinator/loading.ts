@@ -53,7 +53,7 @@ export function completeLoading(ctx: StepContext): void {
   c.durable = rebuild(loaded.filter(([, i]) => i < hwm).map(([r]) => r));
   c.committedOffset = hwm;
   const tail = all.slice(hwm);
-  c.pendingAppends = tail.length === 0 ? [] : [{ records: tail, endOffset: log.length, callback: { kind: 'none' } }];
+  c.pendingAppends = tail.length === 0 ? [] : [{ records: tail, endOffset: log.length, callback: { kind: 'loaded' } }];
   c.group = groupFromRecords(ctx, loaded.map(([r]) => r));
   // The consumer group is the replay of its records, written or not yet acknowledged, like the classic one.
   c.consumerGroup = rebuild(loaded.map(([r]) => r)).consumerGroup;

@@ -168,6 +168,40 @@ export const MemberEpochMonotonic: ActionProperty = {
   },
 };
 
+export const RevocationAcknowledged: ActionProperty = {
+  name: 'RevocationAcknowledged',
+  kind: 'action',
+  view: 'coordinator',
+  promise: true,
+  doc:
+    'A member acknowledges a revocation by leaving the revoked partitions out of the partitions its heartbeat ' +
+    'reports; it reports them only when they change. So a successful ConsumerGroupHeartbeat that reports what the ' +
+    'member owns never leaves it in UNREVOKED_PARTITIONS waiting for partitions it no longer reports — else it ' +
+    'would wait for an acknowledgement it already sent.',
+  ref: 'GC/modern/consumer/CurrentAssignmentBuilder.java (UNREVOKED_PARTITIONS); KAFKA-16249; kafka-semantics.md §3.1',
+  check(_prev, _event, next, effects) {
+    const g = liveConsumerGroup(next);
+    if (g === null) return VALID;
+    const answered = effects.some((e) => e.kind === 'answer' && e.api === 'ConsumerGroupHeartbeat' && e.errorCode === 'NONE');
+    if (!answered) return VALID;
+    for (const e of effects) {
+      if (e.kind !== 'deliver' || e.message.body.api !== 'ConsumerGroupHeartbeat' || 'errorCode' in e.message.body) continue;
+      const request = e.message.body;
+      // Leaving (-1, -2) is not reconciling.
+      if (request.topicPartitions === null || request.memberEpoch < 0) continue;
+      const m = g.members[request.memberId];
+      if (m === undefined || m.state !== 'UNREVOKED_PARTITIONS') continue;
+      const owned = request.topicPartitions;
+      if (m.partitionsPendingRevocation.some((p) => owned.includes(p))) continue;
+      return violated(`${m.memberId} reported owning [${owned.join(', ')}] but is left waiting to revoke [${m.partitionsPendingRevocation.join(', ')}]`, {
+        ...describeMember(g, m.memberId),
+        owned,
+      });
+    }
+    return VALID;
+  },
+};
+
 function describeMember(g: ConsumerGroup, memberId: string) {
   const m = g.members[memberId];
   return { memberId, memberEpoch: m.memberEpoch, state: m.state, assigned: m.assignedPartitions, pendingRevocation: m.partitionsPendingRevocation };

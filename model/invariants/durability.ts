@@ -201,3 +201,28 @@ function sortedKeys<T>(record: Readonly<Record<string, T>>): Record<string, T> {
 function offsetsOf(record: Readonly<Record<string, { readonly offset: number }>>): Record<string, number> {
   return Object.fromEntries(Object.keys(record).sort().map((k) => [k, record[k].offset]));
 }
+
+export const RespondsAfterCommit: ActionProperty = {
+  name: 'RespondsAfterCommit',
+  kind: 'action',
+  view: 'coordinator',
+  promise: true,
+  doc:
+    'A write operation — a ConsumerGroupHeartbeat, a classic Heartbeat or LeaveGroup, an OffsetFetch with ' +
+    'requireStable, any request whose records are appended — is answered only once the high watermark covers ' +
+    'everything the coordinator had written when it ran, including what a load found above the high watermark. ' +
+    'A response is thus never based on state a failover could undo. Judged when the response is released.',
+  ref: 'RT/CoordinatorRuntime (a write completes when lastCommittedOffset reaches its lastWrittenOffset); KAFKA-16973; kafka-semantics.md §4.5',
+  check(_prev, _event, next, effects) {
+    const hwm = next.offsetsPartition.highWatermark;
+    for (const e of effects) {
+      if (e.kind !== 'completed' || e.lastWrittenOffset <= hwm) continue;
+      return violated(`${e.api} answered with offsets up to ${e.lastWrittenOffset} written but the high watermark at ${hwm}`, {
+        api: e.api,
+        lastWrittenOffset: e.lastWrittenOffset,
+        highWatermark: hwm,
+      });
+    }
+    return VALID;
+  },
+};

@@ -17,8 +17,8 @@ import {
   StableImpliesFullAssignment,
 } from './coordinator.ts';
 import { EventuallyStable } from './liveness.ts';
-import { LegalTargetAssignment, MemberEpochMonotonic, ValidMemberEpoch, ValidPartitionEpoch, ValidStableGroupState } from './consumer-group.ts';
-import { GenerationAssignmentIsUnique, NoAckedCommitLostAfterFailover, ReplayEquivalence } from './durability.ts';
+import { LegalTargetAssignment, MemberEpochMonotonic, RevocationAcknowledged, ValidMemberEpoch, ValidPartitionEpoch, ValidStableGroupState } from './consumer-group.ts';
+import { GenerationAssignmentIsUnique, NoAckedCommitLostAfterFailover, ReplayEquivalence, RespondsAfterCommit } from './durability.ts';
 
 export type { ActionProperty, Invariant, LivenessProperty, StateInvariant } from './types.ts';
 
@@ -42,8 +42,10 @@ export const INVARIANTS: readonly Invariant[] = [
   ReplayEquivalence,
   GenerationNeverDecreases,
   GenerationAssignmentIsUnique,
+  RespondsAfterCommit,
   FencedMemberGetsNoSuccess,
   MemberEpochMonotonic,
+  RevocationAcknowledged,
   NoRecordSkipped,
   OffsetsExpireOnlyWhenAllowed,
   DueOffsetsExpire,
