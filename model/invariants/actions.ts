@@ -1,6 +1,6 @@
 import { liveConsumerGroup, liveGroup } from '../state.ts';
 import type { Effect } from '../events.ts';
-import type { ConsumerGroup } from '../consumer-group/state.ts';
+import { type ConsumerGroup, subscribedTopicNames } from '../consumer-group/state.ts';
 import type { OffsetCommitValue } from '../records.ts';
 import type { ActionProperty } from './types.ts';
 import type { World } from '../state.ts';
@@ -195,14 +195,19 @@ export const OffsetsExpireOnlyWhenAllowed: ActionProperty = {
     for (const e of effects) {
       if (e.kind !== 'expired') continue;
       const offsets = liveOffsets(prev.coordinator!);
+      const g = liveGroup(prev);
+      const cg = liveConsumerGroup(prev);
       for (const partition of e.partitions) {
         const offset = offsets[partition];
-        if (offset === undefined) return violated(`${partition} expired but the group or its offset is gone`, { partition, nowMs });
+        const witness =
+          cg !== null
+            ? { partition, subscribedTopics: subscribedTopicNames(cg), offset: offset ?? null, nowMs }
+            : { partition, status: g?.status ?? null, subscribedTopics: g?.subscribedTopics ?? null, offset: offset ?? null, nowMs };
+        if ((g === null && cg === null) || offset === undefined) return violated(`${partition} expired but the group or its offset is gone`, witness);
         const { base, why } = allowedExpiryBase(prev, partition, offset);
-        const witness = { partition, offset, nowMs, rule: why };
-        if (base === null) return violated(`${partition} expired but ${why}`, witness);
+        if (base === null) return violated(`${partition} expired while ${why}`, witness);
         if (nowMs - base < config.coordinator.offsetsRetentionMs) {
-          return violated(`${partition} expired ${nowMs - base}ms after its base (${why}), before the retention of ${config.coordinator.offsetsRetentionMs}ms`, { ...witness, baseMs: base });
+          return violated(`${partition} expired ${nowMs - base}ms after its base, before the retention of ${config.coordinator.offsetsRetentionMs}ms`, { ...witness, baseMs: base });
         }
       }
     }
