@@ -96,7 +96,8 @@ export function consumerHeartbeatWakes(ctx: StepContext, c: DraftConsumer): void
   if (inGroup && outsidePoll && ctx.w.nowMs - c.lastPollMs > c.rebalanceTimeoutMs) {
     note(ctx, c.id, `poll() not called for ${ctx.w.nowMs - c.lastPollMs}ms > max.poll.interval.ms: leaving the group`);
     const epoch = c.groupInstanceId === null ? LEAVE_GROUP_MEMBER_EPOCH : LEAVE_GROUP_STATIC_MEMBER_EPOCH;
-    if (!hasInFlight(c, 'ConsumerGroupHeartbeat')) sendConsumerGroupHeartbeat(ctx, c, epoch);
+    // The leave goes at once, even with a heartbeat in flight (AbstractHeartbeatRequestManager.poll).
+    sendConsumerGroupHeartbeat(ctx, c, epoch);
     dropPartitions(ctx, c, c.assignment, 'lost (left the group on poll timeout)');
     c.membership = 'STALE';
     c.generationId = epoch;
@@ -123,6 +124,11 @@ export function onConsumerGroupHeartbeat(ctx: StepContext, c: DraftConsumer, req
     return;
   }
   if (c.membership === 'STALE' || c.membership === 'UNSUBSCRIBED') return;
+  // A rejoining member ignores the answer to a heartbeat it sent before it left (its epoch is not 0).
+  if (c.membership === 'JOINING' && request.generationId !== 0) {
+    if (!hasInFlight(c, 'ConsumerGroupHeartbeat')) heartbeatNow(ctx, c);
+    return;
+  }
   const error = response.errorCode;
   if (error === 'NONE') return onHeartbeatSuccess(ctx, c, response);
   c.sendFullHeartbeat = true;
