@@ -197,6 +197,13 @@ const CLASSIC_MUTANTS: readonly MutantInfo[] = [
 /** The KIP-848 consumer protocol's mutants: each runs with every consumer on group.protocol=consumer. */
 const CONSUMER_PROTOCOL_MUTANTS: readonly MutantInfo[] = [
   {
+    name: 'KAFKA-16251',
+    description:
+      'A fenced consumer keeps heartbeating while onPartitionsLost is still to run, so it rejoins (epoch 0) while it still holds the partitions it lost, which the coordinator may already have given to another member (fixed in 3.8.0).',
+    caughtBy: 'NoDoubleClientAssignment',
+    protocol: 'consumer',
+  },
+  {
     name: 'reconcile-ignores-partition-epochs',
     description: 'CurrentAssignmentBuilder hands a member a partition of its target while another member still holds it (assigned or pending revocation).',
     caughtBy: 'ValidPartitionEpoch',

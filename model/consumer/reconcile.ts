@@ -1,6 +1,6 @@
 import type { ConsumerGroupHeartbeatResponse } from '../protocol.ts';
 import type { InFlightRequest } from '../state.ts';
-import { type DraftConsumer, type StepContext, note } from '../draft.ts';
+import { type DraftConsumer, type StepContext, isMutant, note } from '../draft.ts';
 import { compareTp, type TopicPartition } from '../types.ts';
 import { LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH } from '../consumer-group/state.ts';
 import { failConsumer } from './lifecycle.ts';
@@ -32,6 +32,7 @@ export function pollConsumerProtocol(ctx: StepContext, c: DraftConsumer): void {
   }
   maybeAutoCommitAsync(ctx, c);
   // Rebalances happen only inside poll(): joining (first poll, or after leaving on a poll timeout)...
+  if (c.membership === 'FENCED') releaseFencedAssignment(ctx, c);
   if (c.membership === 'UNSUBSCRIBED' || c.membership === 'STALE') transitionToJoining(ctx, c);
   // ...and reconciling a new assignment (maybeReconcile).
   if (c.membership === 'RECONCILING' && c.targetAssignment !== null) {
@@ -85,6 +86,13 @@ function heartbeatNow(ctx: StepContext, c: DraftConsumer): void {
  */
 export function consumerHeartbeatWakes(ctx: StepContext, c: DraftConsumer): void {
   c.nextHeartbeatMs = null;
+  // MUTANT KAFKA-16251 (fixed in 3.8.0, 2185004083e): a fenced member kept heartbeating while its
+  // assignment was being released, so it rejoined the group (epoch 0) still holding the lost
+  // partitions, which the coordinator may already have given to others.
+  if (c.membership === 'FENCED' && isMutant(ctx, 'KAFKA-16251')) {
+    c.membership = 'JOINING';
+    c.nextHeartbeatMs = ctx.w.nowMs;
+  }
   if (c.membership === 'UNSUBSCRIBED' || c.membership === 'STALE' || c.membership === 'FENCED') return;
   if (!c.coordinatorKnown) {
     sendFindCoordinator(ctx, c);
@@ -171,15 +179,22 @@ function onHeartbeatSuccess(ctx: StepContext, c: DraftConsumer, response: Consum
  * the member rejoins at once with the same member id.
  */
 function transitionToFenced(ctx: StepContext, c: DraftConsumer, error: string): void {
-  note(ctx, c.id, `fenced (${error}): partitions lost, rejoining`);
-  dropPartitions(ctx, c, c.assignment, 'lost (onPartitionsLost)');
+  note(ctx, c.id, `fenced (${error}): its partitions are lost at the next poll, then it rejoins`);
   c.pendingCommit = null;
   if (c.main === 'committing') backOff(ctx, c);
-  c.membership = 'JOINING';
+  c.membership = 'FENCED';
   c.generationId = 0;
   c.targetAssignment = null;
   c.sendFullHeartbeat = true;
-  heartbeatNow(ctx, c);
+}
+
+/**
+ * The application thread runs onPartitionsLost for a fenced member (callbacks run in poll()); only
+ * then does the member rejoin. Until then it sends no heartbeat (KAFKA-16251).
+ */
+function releaseFencedAssignment(ctx: StepContext, c: DraftConsumer): void {
+  dropPartitions(ctx, c, c.assignment, 'lost (onPartitionsLost)');
+  transitionToJoining(ctx, c);
 }
 
 function sameSet(a: readonly TopicPartition[], b: readonly TopicPartition[]): boolean {
