@@ -1,5 +1,5 @@
-import type { ServerAssignorName, TopicPartition } from '../types.ts';
-import { type ConsumerGroup, type ConsumerGroupMember, type ConsumerMemberState, EMPTY_CONSUMER_GROUP, newMember } from './state.ts';
+import type { TopicPartition } from '../types.ts';
+import { type ConsumerGroup, type ConsumerGroupMember, EMPTY_CONSUMER_GROUP, newMember } from './state.ts';
 
 /**
  * Records 3–8 of a consumer group (KIP-848; GC/GroupCoordinatorRecordHelpers) and their replay
@@ -17,12 +17,7 @@ export type ConsumerGroupRecord =
       readonly type: 'ConsumerGroupMemberMetadata';
       readonly groupId: string;
       readonly memberId: string;
-      readonly value: {
-        readonly instanceId: string | null;
-        readonly rebalanceTimeoutMs: number;
-        readonly subscribedTopicNames: readonly string[];
-        readonly serverAssignor: ServerAssignorName | null;
-      } | null;
+      readonly value: Pick<ConsumerGroupMember, 'instanceId' | 'rebalanceTimeoutMs' | 'subscribedTopicNames' | 'serverAssignor'> | null;
     }
   | {
       readonly type: 'ConsumerGroupTargetAssignmentMetadata';
@@ -39,15 +34,12 @@ export type ConsumerGroupRecord =
       readonly type: 'ConsumerGroupCurrentMemberAssignment';
       readonly groupId: string;
       readonly memberId: string;
-      readonly value: {
-        readonly memberEpoch: number;
-        readonly previousMemberEpoch: number;
-        readonly state: ConsumerMemberState;
-        readonly assignedPartitions: readonly TopicPartition[];
-        readonly partitionsPendingRevocation: readonly TopicPartition[];
-        /** Before 3.8 only (mutant KAFKA-16249): TargetMemberEpoch. */
-        readonly targetMemberEpoch?: number;
-      } | null;
+      readonly value:
+        | (Pick<ConsumerGroupMember, 'memberEpoch' | 'previousMemberEpoch' | 'state' | 'assignedPartitions' | 'partitionsPendingRevocation'> & {
+            /** Before 3.8 only (mutant KAFKA-16249): TargetMemberEpoch. */
+            readonly targetMemberEpoch?: number;
+          })
+        | null;
     };
 
 export const CONSUMER_GROUP_RECORD_TYPES: ReadonlySet<string> = new Set<ConsumerGroupRecord['type']>([

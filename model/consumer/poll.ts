@@ -20,7 +20,6 @@ import { pollConsumerProtocol } from './reconcile.ts';
  * 5. Return the next records; processing them takes processingTimeMs.
  */
 export function poll(ctx: StepContext, c: DraftConsumer): void {
-  if (c.groupProtocol === 'consumer') return pollConsumerProtocol(ctx, c);
   c.lastPollMs = ctx.w.nowMs;
   c.nextPollMs = null;
 
@@ -37,6 +36,8 @@ export function poll(ctx: StepContext, c: DraftConsumer): void {
     return;
   }
   maybeAutoCommitAsync(ctx, c);
+  // 3.–5. under the KIP-848 consumer protocol: reconcile instead of rejoining (reconcile.ts).
+  if (c.groupProtocol === 'consumer') return pollConsumerProtocol(ctx, c);
   // 3.
   if (rejoinNeededOrPending(ctx, c)) {
     if (isMutant(ctx, 'KAFKA-14024') && c.commitMode === 'auto' && rebalanceProtocolOf(c.assignors) === 'COOPERATIVE') {

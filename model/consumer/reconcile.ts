@@ -5,7 +5,7 @@ import { compareTp, type TopicPartition } from '../types.ts';
 import { LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH } from '../consumer-group/state.ts';
 import { failConsumer } from './lifecycle.ts';
 import { backOff, markCoordinatorUnknown } from './membership.ts';
-import { consumedOffsets, dropPartitions, fetchPositionsAndProcess, maybeAutoCommitAsync } from './poll.ts';
+import { consumedOffsets, dropPartitions, fetchPositionsAndProcess } from './poll.ts';
 import { hasInFlight, sendConsumerGroupHeartbeat, sendFindCoordinator, sendOffsetCommit } from './requests.ts';
 
 /**
@@ -16,21 +16,8 @@ import { hasInFlight, sendConsumerGroupHeartbeat, sendFindCoordinator, sendOffse
  * and the next heartbeat acknowledges by reporting what it now owns.
  */
 
-/** poll() under the consumer protocol. */
+/** poll() under the consumer protocol, once the coordinator is known and no commit is pending (poll.ts). */
 export function pollConsumerProtocol(ctx: StepContext, c: DraftConsumer): void {
-  c.lastPollMs = ctx.w.nowMs;
-  c.nextPollMs = null;
-  if (!c.coordinatorKnown) {
-    c.main = 'findingCoordinator';
-    sendFindCoordinator(ctx, c);
-    return;
-  }
-  if (c.pendingCommit !== null) {
-    c.main = 'committing';
-    sendOffsetCommit(ctx, c, c.pendingCommit);
-    return;
-  }
-  maybeAutoCommitAsync(ctx, c);
   // Rebalances happen only inside poll(): joining (first poll, or after leaving on a poll timeout)...
   if (c.membership === 'FENCED') releaseFencedAssignment(ctx, c);
   if (c.membership === 'UNSUBSCRIBED' || c.membership === 'STALE') transitionToJoining(ctx, c);
