@@ -1,6 +1,7 @@
 import seedrandom from 'seedrandom';
 import { makeConfig, type ModelConfig } from '../model/config.ts';
 import { CLIENT_PROFILES } from '../model/intents.ts';
+import { mutantByName } from '../model/mutants.ts';
 
 /**
  * The configuration swarm of `groupspec soak` (TigerBeetle VOPR style): every batch draws a whole
@@ -95,6 +96,10 @@ function drawBatch(rng: Rng, batch: number, mutant: string | null): SoakBatchPla
   const mixedPollIntervals = rng() < 0.2;
   const fcSeed = rng.int32();
   const maxEvents = integer(rng, 20, 100);
+  // Drawn last, so the draws above are what they were before KIP-848. A mutant runs under the
+  // protocol it breaks; the faithful model under either, half the batches each.
+  const coin = rng();
+  const groupProtocol = mutant === null ? (coin < 0.5 ? 'consumer' : 'classic') : (mutantByName(mutant)?.protocol ?? 'classic');
   const config = makeConfig({
     maxConsumers,
     initialTopics,
@@ -114,6 +119,7 @@ function drawBatch(rng: Rng, batch: number, mutant: string | null): SoakBatchPla
       maxPollRecords,
       joinGroupVersion,
       autoOffsetReset,
+      groupProtocol,
     },
   });
   const skippedInvariants = joinGroupVersion < 9 ? [...SKIPPED_BELOW_KIP_814] : [];
@@ -160,6 +166,7 @@ export function soakBatchSummary(plan: SoakBatchPlan): string {
     `group.max.size=${coordinator.groupMaxSize}`,
     `initial.delay=${coordinator.groupInitialRebalanceDelayMs}`,
     `join.v${client.joinGroupVersion}`,
+    `protocol=${client.groupProtocol}`,
     `mixed=${config.mixedPollIntervals}`,
     `max.events=${plan.maxEvents}`,
     `fc.seed=${plan.fcSeed}`,

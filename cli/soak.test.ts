@@ -38,11 +38,20 @@ describe('the soak configuration draw', () => {
     expect(new Set(summaries).size).toBe(30);
   });
 
-  it('applies the mutant to every batch and changes nothing else', () => {
+  it('applies the mutant to every batch, under the protocol it breaks, and changes nothing else', () => {
+    const withoutProtocol = (plan: ReturnType<typeof drawSoakBatches>[number]) => ({
+      ...plan,
+      config: { ...plan.config, mutant: null, client: { ...plan.config.client, groupProtocol: null } },
+    });
     const faithful = drawSoakBatches(3, 10);
-    const mutant = drawSoakBatches(3, 10, 'range-overlap');
-    expect(mutant.map((plan) => plan.config.mutant)).toEqual(Array(10).fill('range-overlap'));
-    expect(mutant.map((plan) => ({ ...plan, config: { ...plan.config, mutant: null } }))).toEqual(faithful);
+    const classic = drawSoakBatches(3, 10, 'range-overlap');
+    const kip848 = drawSoakBatches(3, 10, 'stable-with-unreleased');
+    expect(classic.map((plan) => plan.config.mutant)).toEqual(Array(10).fill('range-overlap'));
+    expect(classic.map((plan) => plan.config.client.groupProtocol)).toEqual(Array(10).fill('classic'));
+    expect(kip848.map((plan) => plan.config.client.groupProtocol)).toEqual(Array(10).fill('consumer'));
+    expect(classic.map(withoutProtocol)).toEqual(faithful.map(withoutProtocol));
+    // The faithful soak runs both protocols.
+    expect(new Set(drawSoakBatches(3, 20).map((plan) => plan.config.client.groupProtocol))).toEqual(new Set(['classic', 'consumer']));
   });
 
   it('draws only configurations the model and the counterexample format accept', () => {
