@@ -55,16 +55,7 @@ export function poll(ctx: StepContext, c: DraftConsumer): void {
       }
     }
     // enable.auto.commit: commit what was consumed, synchronously, before revoking (onJoinPrepare).
-    if (c.commitMode === 'auto' && !c.committedBeforeRejoin && c.generationId >= 0) {
-      c.committedBeforeRejoin = true;
-      const consumed = consumedOffsets(c);
-      if (Object.keys(consumed).length > 0) {
-        c.pendingCommit = consumed;
-        c.main = 'committing';
-        sendOffsetCommit(ctx, c, consumed);
-        return;
-      }
-    }
+    if (c.commitMode === 'auto' && !c.committedBeforeRejoin && c.generationId >= 0 && commitBeforeRevoking(ctx, c, consumedOffsets(c))) return;
     c.committedBeforeRejoin = false;
     if (c.needsJoinPrepare) {
       c.needsJoinPrepare = false;
@@ -117,6 +108,19 @@ export function fetchPositionsAndProcess(ctx: StepContext, c: DraftConsumer): vo
     // Commits what poll() returned before processing it: a crash now loses those records.
     sendOffsetCommit(ctx, c, Object.fromEntries(batch.map((b) => [b.partition, b.toOffset])));
   }
+}
+
+/**
+ * enable.auto.commit before partitions are given up: commitSync of these offsets, once per
+ * rebalance (the next poll goes on). False when there is nothing to commit.
+ */
+export function commitBeforeRevoking(ctx: StepContext, c: DraftConsumer, offsets: Record<TopicPartition, number>): boolean {
+  c.committedBeforeRejoin = true;
+  if (Object.keys(offsets).length === 0) return false;
+  c.pendingCommit = offsets;
+  c.main = 'committing';
+  sendOffsetCommit(ctx, c, offsets);
+  return true;
 }
 
 /** The positions of the owned partitions: everything earlier polls returned, and so processed. */

@@ -5,8 +5,8 @@ import { compareTp, type TopicPartition } from '../types.ts';
 import { LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH } from '../consumer-group/state.ts';
 import { failConsumer } from './lifecycle.ts';
 import { backOff, markCoordinatorUnknown } from './membership.ts';
-import { consumedOffsets, dropPartitions, fetchPositionsAndProcess } from './poll.ts';
-import { hasInFlight, sendConsumerGroupHeartbeat, sendFindCoordinator, sendOffsetCommit } from './requests.ts';
+import { commitBeforeRevoking, consumedOffsets, dropPartitions, fetchPositionsAndProcess } from './poll.ts';
+import { hasInFlight, sendConsumerGroupHeartbeat, sendFindCoordinator } from './requests.ts';
 
 /**
  * The client side of the consumer protocol (KIP-848; AbstractMembershipManager,
@@ -26,16 +26,8 @@ export function pollConsumerProtocol(ctx: StepContext, c: DraftConsumer): void {
     const target = c.targetAssignment;
     const revoked = c.assignment.filter((p) => !target.includes(p));
     // enable.auto.commit: commit what was consumed of the revoked partitions before giving them up.
-    if (revoked.length > 0 && c.commitMode === 'auto' && !c.committedBeforeRejoin) {
-      c.committedBeforeRejoin = true;
-      const consumed = Object.fromEntries(Object.entries(consumedOffsets(c)).filter(([p]) => revoked.includes(p)));
-      if (Object.keys(consumed).length > 0) {
-        c.pendingCommit = consumed;
-        c.main = 'committing';
-        sendOffsetCommit(ctx, c, consumed);
-        return;
-      }
-    }
+    const consumed = Object.fromEntries(Object.entries(consumedOffsets(c)).filter(([p]) => revoked.includes(p)));
+    if (revoked.length > 0 && c.commitMode === 'auto' && !c.committedBeforeRejoin && commitBeforeRevoking(ctx, c, consumed)) return;
     c.committedBeforeRejoin = false;
     dropPartitions(ctx, c, revoked, 'revoked (onPartitionsRevoked)');
     const added = target.filter((p) => !c.assignment.includes(p));
