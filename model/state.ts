@@ -444,8 +444,7 @@ export interface Ghost {
 /** The loaded coordinator's KIP-848 consumer group, or null. */
 export function liveConsumerGroup(world: Pick<World, 'coordinator'>): ConsumerGroup | null {
   const c = world.coordinator;
-  // Worlds written before KIP-848 (test fixtures) have no consumerGroup field.
-  return c === null || c.loadingUntilMs !== null ? null : (c.consumerGroup ?? null);
+  return c === null || c.loadingUntilMs !== null ? null : c.consumerGroup;
 }
 
 /** The coordinator's live group, or null when there is no loaded coordinator or no group. */

@@ -4,6 +4,7 @@ import type { RunResult, TraceStep, Violation } from '../model/run.ts';
 import type { ClassicGroup, ConsumerState, Message, World } from '../model/state.ts';
 import type { Counterexample } from './counterexample-schema.ts';
 import { COUNTEREXAMPLE_FORMAT } from './counterexample-schema.ts';
+import { NO_CONSUMER_GROUP_TIMERS } from '../model/consumer-group/timers.ts';
 
 /**
  * Small hand-made worlds, traces and counterexamples for testing the renderer and the file
@@ -59,10 +60,13 @@ export function fixtureWorld(fixture: WorldFixture = {}): World {
       durable: {
         groupMetadata: null,
         offsets: Object.fromEntries(Object.entries(fixture.offsets ?? {}).map(([p, offset]) => [p, { offset, commitTimestamp: 0 }])),
+        consumerGroup: null,
       },
       committedOffset: 0,
       pendingAppends: [],
       groupsCreated: 0,
+      consumerGroup: null,
+      consumerGroupTimers: NO_CONSUMER_GROUP_TIMERS,
     },
     consumers: Object.fromEntries(
       Object.entries(fixture.consumers ?? {}).map(([id, consumer]) => [

@@ -87,7 +87,7 @@ export function nextCoordinatorTimer(world: World, mutant: string | null): { atM
     for (const m of g.members) consider(m.heartbeatDeadlineMs, { kind: 'heartbeat', memberId: m.memberId });
     for (const p of g.pendingMembers) consider(p.heartbeatDeadlineMs, { kind: 'heartbeat', memberId: p.memberId });
   }
-  const timers = c.consumerGroupTimers ?? NO_CONSUMER_GROUP_TIMERS;
+  const timers = c.consumerGroupTimers;
   for (const [memberId, atMs] of Object.entries(timers.sessions)) consider(atMs, { kind: 'consumerSession', memberId });
   for (const [memberId, t] of Object.entries(timers.rebalances)) consider(t.atMs, { kind: 'consumerRebalance', memberId });
   return best;
