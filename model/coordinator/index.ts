@@ -3,7 +3,7 @@ import type { GroupRequest } from '../protocol.ts';
 import { runOffsetExpiration } from './expiration.ts';
 import type { CoordinatorState, ReplyTo, World } from '../state.ts';
 import { type StepContext, coordinatorOf, note } from '../draft.ts';
-import { EMPTY_DURABLE_STATE, type GroupRecord } from '../records.ts';
+import { EMPTY_DURABLE_STATE } from '../records.ts';
 import { consumerGroupTombstones, writeConsumerGroupRecords } from '../consumer-group/write.ts';
 import { acknowledgeFirstAppend, appendRecords, completeWrite, firstAppendAcknowledged } from './append.ts';
 import { completeLoading } from './loading.ts';
@@ -11,7 +11,7 @@ import { completeJoinFuture, joinResponseFor, member, transitionTo } from './gro
 import { handleHeartbeat } from './heartbeat.ts';
 import { handleJoinGroup } from './join.ts';
 import { handleLeaveGroup } from './leave.ts';
-import { finishOffsetCommit, handleOffsetCommit, handleOffsetFetch } from './offsets.ts';
+import { finishOffsetCommit, handleOffsetCommit, handleOffsetFetch, offsetTombstones } from './offsets.ts';
 import { expireMemberHeartbeat, fireJoinTimer, firePendingSyncTimer } from './rebalance.ts';
 import { completeSyncAssignment, handleSyncGroup } from './sync.ts';
 import { handleConsumerGroupHeartbeat } from '../consumer-group/heartbeat.ts';
@@ -174,12 +174,3 @@ export function deleteGroup(ctx: StepContext): void {
   ctx.w.ghost.groupIncarnation += 1;
 }
 
-/**
- * DeleteGroups removes the group's offsets too: one tombstone per partition, before the group's.
- * Kafka replays a write into memory when it is written, so commits not yet acknowledged count too.
- */
-function offsetTombstones(ctx: StepContext): GroupRecord[] {
-  const inFlight = coordinatorOf(ctx).pendingAppends.flatMap((a) => a.records.flatMap((r) => (r.type === 'OffsetCommit' ? [r.partition] : [])));
-  const partitions = [...new Set([...Object.keys(coordinatorOf(ctx).durable.offsets), ...inFlight])].sort();
-  return partitions.map((partition) => ({ type: 'OffsetCommit', groupId: ctx.config.groupId, partition, value: null }));
-}

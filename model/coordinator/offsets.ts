@@ -126,17 +126,19 @@ function consumerGroupMemberError(ctx: StepContext, g: ConsumerGroup, memberId: 
  * -> OffsetMetadataManager.onPartitionsDeleted), including commits not yet acknowledged.
  */
 export function onTopicDeleted(ctx: StepContext, topic: string): void {
+  const tombstones = offsetTombstones(ctx, (partition) => parseTp(partition).topic === topic);
+  if (tombstones.length > 0) appendRecords(ctx, tombstones, { kind: 'none' });
+}
+
+/**
+ * Tombstones for the group's offsets (those `which` selects). Kafka replays a write into memory
+ * when it is written, so commits not yet acknowledged count too.
+ */
+export function offsetTombstones(ctx: StepContext, which: (partition: string) => boolean = () => true): GroupRecord[] {
   const coordinator = coordinatorOf(ctx);
   const inFlight = coordinator.pendingAppends.flatMap((a) => a.records.flatMap((r) => (r.type === 'OffsetCommit' ? [r.partition] : [])));
-  const partitions = [...new Set([...Object.keys(coordinator.durable.offsets), ...inFlight])]
-    .filter((p) => parseTp(p).topic === topic)
-    .sort();
-  if (partitions.length === 0) return;
-  appendRecords(
-    ctx,
-    partitions.map((partition) => ({ type: 'OffsetCommit', groupId: ctx.config.groupId, partition, value: null })),
-    { kind: 'none' },
-  );
+  const partitions = [...new Set([...Object.keys(coordinator.durable.offsets), ...inFlight])].filter(which).sort();
+  return partitions.map((partition) => ({ type: 'OffsetCommit', groupId: ctx.config.groupId, partition, value: null }));
 }
 
 /**
