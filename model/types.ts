@@ -18,6 +18,11 @@ export function parseTp(value: TopicPartition): { topic: string; partition: numb
   return { topic: value.slice(0, dash), partition: Number(value.slice(dash + 1)) };
 }
 
+/** The same names, in any order (topic lists and assignments hold no duplicates). */
+export function sameElements(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
 /** Sort partitions by (topic, partition number), the order the assignors and renderers use. */
 export function compareTp(a: TopicPartition, b: TopicPartition): number {
   const pa = parseTp(a);

@@ -1,5 +1,5 @@
 import type { ProcessedBatch } from '../state.ts';
-import { parseTp, type TopicPartition } from '../types.ts';
+import { parseTp, sameElements, type TopicPartition } from '../types.ts';
 import { type DraftConsumer, type StepContext, isMutant, note } from '../draft.ts';
 import { markHandled, markProcessed } from '../ghost.ts';
 import { backOff, pollNow } from './membership.ts';
@@ -147,7 +147,7 @@ export function maybeAutoCommitAsync(ctx: StepContext, c: DraftConsumer): void {
  */
 function rejoinNeededOrPending(ctx: StepContext, c: DraftConsumer): boolean {
   if (c.rejoinNeeded || c.memberState === 'UNJOINED') return true;
-  if (c.joinedSubscription !== null && !sameTopics(c.joinedSubscription, c.subscription)) {
+  if (c.joinedSubscription !== null && !sameElements(c.joinedSubscription, c.subscription)) {
     note(ctx, c.id, 'subscription changed: rejoin');
     return true;
   }
@@ -162,9 +162,6 @@ function rejoinNeededOrPending(ctx: StepContext, c: DraftConsumer): boolean {
   return false;
 }
 
-function sameTopics(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((t) => b.includes(t));
-}
 
 /**
  * ConsumerCoordinator.onJoinPrepare. After a generation or member-id reset everything owned is

@@ -1,7 +1,7 @@
 import type { ConsumerGroupHeartbeatResponse } from '../protocol.ts';
 import type { InFlightRequest } from '../state.ts';
 import { type DraftConsumer, type StepContext, isMutant, note } from '../draft.ts';
-import { compareTp, type TopicPartition } from '../types.ts';
+import { compareTp, sameElements } from '../types.ts';
 import { LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH } from '../consumer-group/state.ts';
 import { failConsumer } from './lifecycle.ts';
 import { backOff, markCoordinatorUnknown } from './membership.ts';
@@ -94,7 +94,7 @@ export function consumerHeartbeatWakes(ctx: StepContext, c: DraftConsumer): void
   // One heartbeat in flight at a time; the next one goes when the interval passes again.
   if (hasInFlight(c, 'ConsumerGroupHeartbeat')) return;
   sendConsumerGroupHeartbeat(ctx, c);
-  if (c.membership === 'ACKNOWLEDGING') c.membership = sameSet(c.assignment, c.targetAssignment ?? c.assignment) ? 'STABLE' : 'RECONCILING';
+  if (c.membership === 'ACKNOWLEDGING') c.membership = sameElements(c.assignment, c.targetAssignment ?? c.assignment) ? 'STABLE' : 'RECONCILING';
 }
 
 /** A consumer that is closed leaves: epoch -1, or -2 for a static member that will be back. */
@@ -145,7 +145,7 @@ function onHeartbeatSuccess(ctx: StepContext, c: DraftConsumer, response: Consum
     c.targetAssignment = [...response.assignment].sort(compareTp);
   }
   if (c.membership === 'ACKNOWLEDGING') return;
-  if (c.targetAssignment !== null && !sameSet(c.targetAssignment, c.assignment)) {
+  if (c.targetAssignment !== null && !sameElements(c.targetAssignment, c.assignment)) {
     if (c.membership !== 'RECONCILING') note(ctx, c.id, `new assignment [${c.targetAssignment.join(', ')}] at epoch ${c.generationId}: reconcile at the next poll`);
     c.membership = 'RECONCILING';
   } else if (c.membership === 'JOINING' || c.membership === 'RECONCILING') {
@@ -176,6 +176,3 @@ function releaseFencedAssignment(ctx: StepContext, c: DraftConsumer): void {
   transitionToJoining(ctx, c);
 }
 
-function sameSet(a: readonly TopicPartition[], b: readonly TopicPartition[]): boolean {
-  return a.length === b.length && a.every((p) => b.includes(p));
-}

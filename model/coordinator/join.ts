@@ -1,5 +1,6 @@
 import type { JoinGroupProtocol, JoinGroupRequest } from '../protocol.ts';
 import type { ReplyTo } from '../state.ts';
+import { sameElements } from '../types.ts';
 import { type DraftGroup, type DraftMember, type StepContext, isMutant, nextId, coordinatorOf } from '../draft.ts';
 import { appendRecords } from './append.ts';
 import {
@@ -237,7 +238,7 @@ function replaceStaticMemberThenRebalanceOrCompleteJoin(
       // back subscribed to other topics must rebalance, or the new topics are never assigned. Kafka
       // at our reference snapshot compares only the selected protocol — mutant KAFKA-12759.
       const subscriptionUnchanged =
-        isMutant(ctx, 'KAFKA-12759') || sameTopics(previousTopics, subscribedTopics(fresh.protocols));
+        isMutant(ctx, 'KAFKA-12759') || sameElements(previousTopics, subscribedTopics(fresh.protocols));
       if (g.protocolName === selectProtocol(g) && subscriptionUnchanged) {
         // No rebalance: persist the new member id, then answer with the current generation.
         // (JoinGroup v9+, KIP-814: a rejoining leader is told it leads, with skipAssignment.)
@@ -283,9 +284,6 @@ function subscribedTopics(protocols: readonly JoinGroupProtocol[]): readonly str
   return protocols[0]?.metadata.topics ?? [];
 }
 
-function sameTopics(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((t) => b.includes(t));
-}
 
 export function replaceStaticMember(
   ctx: StepContext,
