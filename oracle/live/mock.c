@@ -17,6 +17,9 @@
  *   clear <apiKey>                           rd_kafka_mock_clear_request_errors
  *   leader <topic> <partition> <brokerId>    rd_kafka_mock_partition_set_leader (2.0.2 creates
  *                                            an unknown topic on the fly instead of failing)
+ *   consumer-session <ms>                    librdkafka 2.12+ only (KIP-848):
+ *   consumer-heartbeat <ms>                  rd_kafka_mock_set_group_consumer_session_timeout_ms /
+ *                                            _heartbeat_interval_ms (defaults 30000 / 3000)
  *   quit                                     (EOF on stdin does the same)
  *
  * Replies: {"type":"ack","cmd":"down","ok":true,"tMs":12.3} (tMs: monotonic ms since start) or
@@ -252,6 +255,21 @@ static int handle(rd_kafka_mock_cluster_t *mc, char *line) {
                         return 0;
                 }
                 err = rd_kafka_mock_partition_set_leader(mc, argv[1], (int32_t)a, (int32_t)b);
+#if RD_KAFKA_VERSION >= 0x020c0000
+        } else if (!strcmp(argv[0], "consumer-session") ||
+                   !strcmp(argv[0], "consumer-heartbeat")) {
+                /* KIP-848 (librdkafka 2.12+): group.consumer.session.timeout.ms and
+                 * group.consumer.heartbeat.interval.ms, cluster-wide. */
+                if (argc != 2 || parse_int(argv[1], 1, 3600000, &a)) {
+                        reply_error(copy, "usage: %s <ms>", argv[0]);
+                        return 0;
+                }
+                if (!strcmp(argv[0], "consumer-session"))
+                        rd_kafka_mock_set_group_consumer_session_timeout_ms(mc, (int)a);
+                else
+                        rd_kafka_mock_set_group_consumer_heartbeat_interval_ms(mc, (int)a);
+                err = RD_KAFKA_RESP_ERR_NO_ERROR;
+#endif
         } else {
                 reply_error(copy, "unknown command %s", argv[0]);
                 return 0;
