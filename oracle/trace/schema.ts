@@ -12,7 +12,17 @@ import { z } from 'zod';
 export const TRACE_FORMAT = 'groupspec.trace/v1';
 
 /** The group APIs a trace records, by Kafka's names (FindCoordinator was GroupCoordinator before v1). */
-export const APIS = ['FindCoordinator', 'JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch'] as const;
+export const APIS = [
+  'FindCoordinator',
+  'JoinGroup',
+  'SyncGroup',
+  'Heartbeat',
+  'LeaveGroup',
+  'OffsetCommit',
+  'OffsetFetch',
+  /** KIP-848's one group API (consumer protocol). */
+  'ConsumerGroupHeartbeat',
+] as const;
 export type Api = (typeof APIS)[number];
 
 /**
@@ -53,6 +63,8 @@ export const KAFKA_ERRORS = [
   'UNRELEASED_INSTANCE_ID',
   'UNKNOWN_LEADER_EPOCH',
   'STALE_MEMBER_EPOCH',
+  'FENCED_MEMBER_EPOCH',
+  'UNSUPPORTED_ASSIGNOR',
   'KAFKA_STORAGE_ERROR',
   'THROTTLING_QUOTA_EXCEEDED',
 ] as const;
@@ -88,6 +100,11 @@ export const headerSchema = z.strictObject({
   source: name,
   /** false: no client uses group.instance.id, so an absent groupInstanceId means null. */
   staticMembership: z.boolean().optional(),
+  /**
+   * Which group protocol the clients speak (Kafka's group.protocol): "classic" (JoinGroup/SyncGroup,
+   * the default) or "consumer" (KIP-848 ConsumerGroupHeartbeat). It selects the checks that apply.
+   */
+  groupProtocol: z.enum(['classic', 'consumer']).optional(),
   note: z.string().optional(),
 });
 export type TraceHeader = z.infer<typeof headerSchema>;
@@ -125,6 +142,24 @@ export const requestSchemas = {
   LeaveGroup: z.strictObject({ ...request, api: z.literal('LeaveGroup'), memberId: z.string().optional(), groupInstanceId }),
   OffsetCommit: z.strictObject({ ...request, api: z.literal('OffsetCommit'), ...identity, offsets: offsets.optional() }),
   OffsetFetch: z.strictObject({ ...request, api: z.literal('OffsetFetch'), partitions: z.array(topicPartition).optional() }),
+  /**
+   * KIP-848 (ConsumerGroupHeartbeatRequest.json). `memberEpoch` 0 joins, -1 leaves, -2 leaves as a
+   * static member. Fields Kafka lets a client leave null when unchanged may be null here too:
+   * `subscribedTopicNames`, `serverAssignor`, `rebalanceTimeoutMs` and `topicPartitions` (the
+   * partitions the member reports owning; null: not reported in this request).
+   */
+  ConsumerGroupHeartbeat: z.strictObject({
+    ...request,
+    api: z.literal('ConsumerGroupHeartbeat'),
+    memberId: z.string().optional(),
+    memberEpoch: z.number().int().min(-2).optional(),
+    groupInstanceId,
+    rackId: z.string().nullable().optional(),
+    rebalanceTimeoutMs: z.number().int().min(-1).nullable().optional(),
+    subscribedTopicNames: z.array(name).nullable().optional(),
+    serverAssignor: z.string().nullable().optional(),
+    topicPartitions: z.array(topicPartition).nullable().optional(),
+  }),
 } satisfies Record<Api, z.ZodType>;
 
 /** JoinGroup's NONE answer must say which generation, leader and member id it gave. */
@@ -162,6 +197,21 @@ export const responseSchemas = {
     partitions: z.record(topicPartition, errorCode).optional(),
   }),
   OffsetFetch: z.strictObject({ ...response, api: z.literal('OffsetFetch'), offsets: offsets.optional() }),
+  /**
+   * KIP-848 (ConsumerGroupHeartbeatResponse.json): Kafka's own fields. `memberId` and `memberEpoch`
+   * are what the coordinator answered; `assignment` is the member's whole assignment when the
+   * coordinator sent one, null (or absent) when it did not (the assignment is unchanged).
+   */
+  ConsumerGroupHeartbeat: z
+    .strictObject({
+      ...response,
+      api: z.literal('ConsumerGroupHeartbeat'),
+      memberId: z.string().nullable().optional(),
+      memberEpoch: z.number().int().optional(),
+      heartbeatIntervalMs: z.number().int().nonnegative().optional(),
+      assignment: z.array(topicPartition).nullable().optional(),
+    })
+    .superRefine(requiredWhenNone(['memberEpoch'])),
 } satisfies Record<Api, z.ZodType>;
 
 export const FAULT_KINDS = [
