@@ -35,7 +35,7 @@ describe('malformed traces give a located error: file:line: field: reason', () =
 
   it('an unknown api, with a hint for the old name of FindCoordinator', () => {
     expect(errorOf(`${H}\n{"tMs":1,"client":"c1","event":"request","api":"GroupCoordinator"}\n`)).toContain(
-      'bad.ndjson:2: api: unknown api "GroupCoordinator" (expected one of FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch); GroupCoordinator is called FindCoordinator',
+      'bad.ndjson:2: api: unknown api "GroupCoordinator" (expected one of FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, ConsumerGroupHeartbeat); GroupCoordinator is called FindCoordinator',
     );
   });
 
