@@ -52,6 +52,9 @@ export function traceFromRun(config: ModelConfig, run: RunResult, options: FromM
     implementation: 'groupspec model',
     source: options.source ?? 'oracle/trace/from-model.ts',
     staticMembership,
+    ...(config.client.groupProtocol === 'consumer'
+      ? { groupProtocol: 'consumer' as const, consumerGroupSessionTimeoutMs: config.coordinator.consumerGroupSessionTimeoutMs }
+      : {}),
   };
   const converter = new Converter(start, topics, options.processed ?? true);
   for (const step of run.trace) converter.step(step);
@@ -235,6 +238,19 @@ class Converter {
         });
       case 'OffsetFetch':
         return this.push({ ...base, api: 'OffsetFetch', partitions: [...body.partitions] });
+      case 'ConsumerGroupHeartbeat':
+        // The model sends -1 for "rebalanceTimeoutMs unchanged", as Kafka's client does; the trace says null.
+        return this.push({
+          ...base,
+          api: 'ConsumerGroupHeartbeat',
+          memberId: body.memberId,
+          memberEpoch: body.memberEpoch,
+          groupInstanceId: body.instanceId,
+          rebalanceTimeoutMs: body.rebalanceTimeoutMs === -1 ? null : body.rebalanceTimeoutMs,
+          subscribedTopicNames: body.subscribedTopicNames === null ? null : [...body.subscribedTopicNames],
+          serverAssignor: body.serverAssignor,
+          topicPartitions: body.topicPartitions === null ? null : [...body.topicPartitions],
+        });
     }
   }
 
@@ -285,6 +301,16 @@ class Converter {
       }
       case 'OffsetFetch':
         return this.push({ ...base, api: 'OffsetFetch', errorCode, ...(errorCode === 'NONE' ? { offsets: Object.fromEntries(body.offsets.map((o) => [o.partition, o.committedOffset])) } : {}) });
+      case 'ConsumerGroupHeartbeat':
+        // An error answer carries no member identity worth stating (Kafka leaves the defaults).
+        return this.push({
+          ...base,
+          api: 'ConsumerGroupHeartbeat',
+          errorCode,
+          ...(errorCode === 'NONE'
+            ? { memberId: body.memberId, memberEpoch: body.memberEpoch, heartbeatIntervalMs: body.heartbeatIntervalMs, assignment: body.assignment === null ? null : [...body.assignment] }
+            : {}),
+        });
     }
     void world;
   }

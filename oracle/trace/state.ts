@@ -1,3 +1,4 @@
+import { ConsumerMembers } from './consumer-members.ts';
 import type { TraceLine } from './read.ts';
 import type { Api, KafkaError, RequestEvent, TraceEvent, TraceHeader } from './schema.ts';
 
@@ -193,6 +194,8 @@ export class TraceState {
   /** Member id -> its latest keep-alive, and its session and rebalance timeouts. */
   readonly keepAlive = new Map<string, KeepAlive>();
   readonly timeouts = new Map<string, { sessionTimeoutMs: number | null; rebalanceTimeoutMs: number | null }>();
+  /** KIP-848 members (consumer protocol), by member id. */
+  readonly consumer: ConsumerMembers;
   private readonly pending = new Map<string, Pending[]>();
   private readonly instances = new Map<string, string | null>();
   private readonly latestIncarnation = new Map<string, number>();
@@ -205,6 +208,12 @@ export class TraceState {
 
   constructor(readonly header: TraceHeader) {
     this.topicCounts = { ...header.topics };
+    this.consumer = new ConsumerMembers(header.staticMembership);
+  }
+
+  /** The requests of a client incarnation still waiting for their answer, oldest first. */
+  pendingOf(clientKey: string): readonly Pending[] {
+    return this.pending.get(clientKey) ?? [];
   }
 
   /**
@@ -295,10 +304,12 @@ export class TraceState {
           // A deleted group (DeleteGroups, or an Empty group whose offsets all expired) starts again
           // at generation 0 (ClassicGroup's constructor), and its offsets are gone.
           this.generations.clear();
+          this.consumer.reset();
           this.deleteOffsets(step, null);
         }
         if (event.kind === 'offsets_deleted') this.deleteOffsets(step, event.partitions ?? null);
         if (event.kind === 'topics_changed' && event.topics !== undefined) {
+          this.consumer.forgetTopics(Object.keys(event.topics));
           // Partitions a topic no longer has (deleted, or re-created smaller) lose their offsets
           // (GroupCoordinatorService.onPartitionsDeleted).
           const gone: string[] = [];
@@ -353,6 +364,7 @@ export class TraceState {
       this.commits.push(...attempts);
     }
     if (event.api === 'LeaveGroup' && event.memberId !== undefined) this.leaveRequests.set(event.memberId, step.line);
+    if (event.api === 'ConsumerGroupHeartbeat') this.consumer.onRequest(step, event);
     if ('groupInstanceId' in event && event.groupInstanceId !== undefined && event.memberId !== undefined && event.memberId !== '') {
       this.instances.set(event.memberId, event.groupInstanceId);
     }
@@ -368,6 +380,9 @@ export class TraceState {
     const request = step.request;
     const id = step.identity;
     switch (event.api) {
+      case 'ConsumerGroupHeartbeat':
+        this.consumer.onResponse(step, event);
+        return;
       case 'FindCoordinator':
         if (event.errorCode === 'NONE' && event.coordinator !== undefined) {
           if (this.coordinator !== null && this.coordinator !== event.coordinator) this.era++;
@@ -529,7 +544,24 @@ export class TraceState {
           }),
       ),
       acknowledgedOffsets: acknowledged,
+      ...(this.header.groupProtocol === 'consumer' ? { consumerGroupMembers: this.consumerSnapshot() } : {}),
     };
+  }
+
+  /** Each KIP-848 member as the observer last saw it. */
+  private consumerSnapshot(): Record<string, unknown> {
+    return Object.fromEntries(
+      [...this.consumer.members.values()].map((m) => [
+        m.memberId,
+        {
+          client: m.clientKey,
+          memberEpoch: m.epochs.at(-1)?.epoch ?? null,
+          assignment: m.assignment?.partitions ?? null,
+          mayHold: [...m.holds.keys()].sort(),
+          ...(m.leaveLine !== null ? { leftAtLine: m.leaveLine } : {}),
+        },
+      ]),
+    );
   }
 }
 
@@ -541,8 +573,8 @@ function identityOf(event: TraceEvent, request: Pending | null): Identity {
   if (event.event !== 'request' && event.event !== 'response') return { memberId: null, generationId: null, groupInstanceId: undefined };
   const req = request?.event as Partial<{ memberId: string; generationId: number; groupInstanceId: string | null }> | undefined;
   const own = event as Partial<{ memberId: string; generationId: number; groupInstanceId: string | null }>;
-  // A JoinGroup response's memberId is the id it hands out, not the one the request was sent as.
-  const fromResponse = event.event === 'response' && event.api !== 'JoinGroup';
+  // A JoinGroup (or ConsumerGroupHeartbeat) response's memberId is the id it hands out, not the one the request was sent as.
+  const fromResponse = event.event === 'response' && event.api !== 'JoinGroup' && event.api !== 'ConsumerGroupHeartbeat';
   const pick = <K extends 'memberId' | 'generationId' | 'groupInstanceId'>(key: K) => (event.event === 'request' ? own[key] : fromResponse ? (own[key] ?? req?.[key]) : req?.[key]);
   return { memberId: pick('memberId') ?? null, generationId: pick('generationId') ?? null, groupInstanceId: pick('groupInstanceId') };
 }
