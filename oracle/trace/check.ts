@@ -91,6 +91,7 @@ export function checkTrace(trace: Trace, checks: readonly TraceCheck[] = TRACE_C
     const step = state.resolve(line);
     for (const { tally, ctx } of running) tally.check.onStep(step, state, ctx);
     state.apply(step);
+    for (const { tally, ctx } of running) tally.check.afterStep?.(step, state, ctx);
   }
   for (const { tally, ctx } of running) tally.check.onEnd?.(state, ctx);
   for (const tally of tallies) tally.violations.sort((a, b) => a.line - b.line);

@@ -20,7 +20,8 @@ import { TRACE_FORMAT, type KafkaError, type TraceEvent, type TraceHeader } from
  *   REQUEST_TIMED_OUT / NETWORK_EXCEPTION, as the Java client's future fails;
  * - incarnation: our own count of process starts (a restart of a stopped process is a new one);
  *   a process that stops (close, crash, fatal error) -> `stopped` after the step's other lines;
- * - notes "assigned [...] in generation N" -> `assigned`; "partitions revoked/lost ..." ->
+ * - notes "assigned [...] in generation N" (classic) and "partitions assigned (onPartitionsAssigned)"
+ *   (KIP-848, with everything the consumer then owns and its member epoch) -> `assigned`; "partitions revoked/lost ..." ->
  *   `revoked`/`lost`; "processed t-0[3,7)" -> `processed` per offset; an OffsetCommit answered
  *   NONE -> `committed` with the request's offsets;
  * - history events: broker crash/restart/move -> `fault`s, topics -> `topics_changed`, a group
@@ -322,6 +323,10 @@ class Converter {
     let m = /^assigned \[(.*)\] in generation (-?\d+)$/.exec(text);
     if (m !== null) {
       return this.push({ ...base, event: 'assigned', memberId: c.memberId, generationId: Number(m[2]), partitions: list(m[1]) });
+    }
+    // The consumer protocol's reconciliation adds partitions (onPartitionsAssigned): the application now owns them all.
+    if (text.startsWith('partitions assigned (onPartitionsAssigned): ')) {
+      return this.push({ ...base, event: 'assigned', memberId: c.memberId, generationId: c.generationId, partitions: [...c.assignment] });
     }
     m = /^partitions (revoked|lost)[^:]*: (.*)$/.exec(text);
     if (m !== null) {

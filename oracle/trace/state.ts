@@ -22,6 +22,8 @@ export interface Pending {
   readonly commits: CommitAttempt[];
   /** The coordinator era the request was sent in. */
   readonly era: number;
+  /** The log era the request was sent in. */
+  readonly logEra: number;
 }
 
 /** The member a request was sent as; null where the trace does not say. */
@@ -50,6 +52,14 @@ export interface Step {
    * (or group): it belongs to no era, and gets a number no other line has (-line).
    */
   readonly era: number;
+  /**
+   * The log era: like `era`, but it ends only where the group's log may have been lost or
+   * restarted (the coordinator's broker, or one the trace does not name, going down or up; the
+   * group deleted). Consumer-protocol answers are sent
+   * once their records are committed, so a new coordinator loads every state a member was answered
+   * with; only a lost log (or a deleted group) starts epochs again.
+   */
+  readonly logEra: number;
 }
 
 export interface JoinObs {
@@ -173,6 +183,19 @@ const ERA_ERRORS: ReadonlySet<KafkaError> = new Set<KafkaError>([
 ]);
 
 const ERA_FAULTS = new Set(['broker_down', 'broker_up', 'coordinator_move', 'group_deleted']);
+const LOG_ERA_FAULTS = new Set(['broker_down', 'broker_up', 'group_deleted']);
+
+/** Answers the client made up for a request that got none: its connection failed (or was given up). */
+const CONNECTION_FAILURES: ReadonlySet<KafkaError> = new Set<KafkaError>(['REQUEST_TIMED_OUT', 'NETWORK_EXCEPTION']);
+
+/** An exchange whose request and answer the observer saw (see TraceState.processedBefore). */
+export interface SeenExchange {
+  /** The answer's line. */
+  readonly line: number;
+  readonly requestLine: number | null;
+  readonly clientKey: string;
+  readonly broker: number | null;
+}
 
 export function clientKeyOf(event: TraceEvent): string | null {
   return 'client' in event && event.client !== undefined && event.event !== 'fault' ? `${event.client}#${event.incarnation ?? 1}` : null;
@@ -180,6 +203,8 @@ export function clientKeyOf(event: TraceEvent): string | null {
 
 export class TraceState {
   era = 0;
+  /** See Step.logEra. */
+  logEra = 0;
   coordinator: number | null = null;
   readonly clients = new Map<string, ClientView>();
   readonly generations = new Map<number, GenerationView>();
@@ -202,6 +227,9 @@ export class TraceState {
   private readonly injectedErrors = new Map<Api, KafkaError[]>();
   /** OffsetCommit exchanges by client, correlation id and broker, for `committed` lines. */
   private readonly commitExchanges = new Map<string, { request: Pending | null; responseLine: number }>();
+
+  /** "client#incarnation>broker" (broker "*": any) -> lines where that connection may have been replaced. */
+  private readonly connectionBreaks = new Map<string, number[]>();
 
   /** Current partition count per topic (0: deleted). */
   private readonly topicCounts: Record<string, number>;
@@ -227,6 +255,29 @@ export class TraceState {
     for (const partition of targets) {
       this.commits.push({ clientKey: 'harness', partition, offset: -1, requestLine: step.line, outcomeLine: step.line, outcome: 'unknown' });
     }
+  }
+
+  /**
+   * Was the exchange `earlier` certainly processed by the coordinator before the request `later`?
+   * Yes when its answer arrived before `later` was sent; or when both went from one client
+   * incarnation to one broker, `earlier` first, over one connection: Kafka reads a connection's
+   * next request only once it has sent the answer to the previous one (SocketServer mutes the
+   * channel from REQUEST_RECEIVED to RESPONSE_SENT). **Assumption:** a client sends its group
+   * requests to a broker over one connection, which is replaced only after a request on it failed
+   * client-side (REQUEST_TIMED_OUT, NETWORK_EXCEPTION) or the broker went down or up.
+   */
+  processedBefore(earlier: SeenExchange, later: Pending): boolean {
+    if (earlier.line < later.line) return true;
+    const broker = later.event.broker;
+    if (earlier.requestLine === null || earlier.requestLine >= later.line || broker === undefined || earlier.broker !== broker) return false;
+    if (earlier.clientKey !== clientKeyOf(later.event)) return false;
+    const between = (key: string): boolean => (this.connectionBreaks.get(key) ?? []).some((l) => l > earlier.requestLine! && l < later.line);
+    return ![`${earlier.clientKey}>${broker}`, `${earlier.clientKey}>*`, `*>${broker}`, '*>*'].some(between);
+  }
+
+  private connectionBroke(clientKey: string, broker: number | undefined, line: number): void {
+    const key = `${clientKey}>${broker ?? '*'}`;
+    this.connectionBreaks.set(key, [...(this.connectionBreaks.get(key) ?? []), line]);
   }
 
   /** The group.instance.id of a member: a string, null (dynamic), or undefined (unknown). */
@@ -267,7 +318,8 @@ export class TraceState {
       if (event.errorCode !== 'NONE') injected = this.consumeInjected(event.api, event.errorCode, event.injected);
     }
     const era = request !== null && request.era !== this.era ? -line : this.era;
-    return { line, tMs: event.tMs, event, clientKey, request, identity: identityOf(event, request), injected, era };
+    const logEra = request !== null && request.logEra !== this.logEra ? -line : this.logEra;
+    return { line, tMs: event.tMs, event, clientKey, request, identity: identityOf(event, request), injected, era, logEra };
   }
 
   /** Update what the observer knows with a resolved line (after the checks have seen it). */
@@ -300,6 +352,9 @@ export class TraceState {
         return;
       case 'fault':
         if (ERA_FAULTS.has(event.kind)) this.era++;
+        // A broker other than the coordinator going down or up leaves the group's log where it is.
+        if (LOG_ERA_FAULTS.has(event.kind) && (event.kind === 'group_deleted' || event.broker === undefined || this.coordinator === null || event.broker === this.coordinator)) this.logEra++;
+        if (event.kind === 'broker_down' || event.kind === 'broker_up') this.connectionBroke('*', event.broker, step.line);
         if (event.kind === 'group_deleted') {
           // A deleted group (DeleteGroups, or an Empty group whose offsets all expired) starts again
           // at generation 0 (ClassicGroup's constructor), and its offsets are gone.
@@ -353,7 +408,7 @@ export class TraceState {
   }
 
   private applyRequest(step: Step, event: RequestEvent): void {
-    const pending: Pending = { line: step.line, tMs: step.tMs, event, commits: [], era: this.era };
+    const pending: Pending = { line: step.line, tMs: step.tMs, event, commits: [], era: this.era, logEra: this.logEra };
     if (event.api === 'OffsetCommit') {
       const offsets = event.offsets;
       const attempts: CommitAttempt[] =
@@ -377,6 +432,7 @@ export class TraceState {
     const event = step.event;
     if (event.event !== 'response') return;
     if (event.errorCode !== 'NONE' && ERA_ERRORS.has(event.errorCode)) this.era++;
+    if (CONNECTION_FAILURES.has(event.errorCode)) this.connectionBroke(client.key, event.broker, step.line);
     const request = step.request;
     const id = step.identity;
     switch (event.api) {
@@ -444,6 +500,10 @@ export class TraceState {
         return;
       case 'OffsetCommit':
         this.settleCommits(step, request);
+        if (event.errorCode === 'UNKNOWN_MEMBER_ID' && !step.injected && this.header.groupProtocol === 'consumer') {
+          const m = this.consumer.get(id.memberId);
+          if (m !== undefined) this.consumer.markRemoved(m, step, 'its offset commit was answered UNKNOWN_MEMBER_ID');
+        }
         if (event.errorCode === 'NONE') this.commitExchanges.set(exchangeKey(client.key, event.correlationId, event.broker), { request, responseLine: step.line });
         if (event.errorCode !== 'NONE' || id.memberId === null || id.generationId === null || id.generationId < 0) return;
         this.observeGeneration(step, id.generationId, id.memberId);

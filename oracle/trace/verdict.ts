@@ -46,6 +46,8 @@ export interface TraceCheck {
   readonly protocols: readonly GroupProtocol[];
   /** Judge a line against the state before it (the state is updated after every check ran). */
   onStep(step: Step, state: TraceState, ctx: CheckContext): void;
+  /** Judge a line against the state it leaves (optional; after the state took the line in). */
+  afterStep?(step: Step, state: TraceState, ctx: CheckContext): void;
   /** After the last line: settle judgements that waited for later lines (optional). */
   onEnd?(state: TraceState, ctx: CheckContext): void;
 }

@@ -14,6 +14,7 @@ import {
   MemberIdNotReused,
   SyncGroupAfterJoin,
 } from './generation.ts';
+import * as consumerClient from './consumer-client.ts';
 import * as consumerGroup from './consumer-group.ts';
 import * as consumerOffsets from './consumer-offsets.ts';
 import { NoAckedCommitLostAfterFailover } from './offsets.ts';
@@ -44,7 +45,11 @@ export const TRACE_CHECKS: readonly TraceCheck[] = [
   consumerGroup.MemberEpochMonotonic,
   ValidPartitionEpoch,
   consumerGroup.AssignedOnlyToSubscribers,
+  consumerGroup.FencedOnlyForCause,
+  consumerGroup.RevocationAcknowledged,
   consumerGroup.SessionNotExpiredEarly,
   consumerOffsets.FencedMemberGetsNoSuccess,
   consumerOffsets.StaleMemberEpochOnlyWhenStale,
+  consumerClient.NoDoubleClientAssignment,
+  consumerClient.ReportsWhatItOwns,
 ];

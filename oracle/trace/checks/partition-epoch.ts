@@ -1,72 +1,40 @@
-import { isLeaveEpoch, type ConsumerMember, type Holding } from '../consumer-members.ts';
-import type { Step, TraceState } from '../state.ts';
-import { CONSUMER_ONLY, type TraceCheck } from '../verdict.ts';
-import { earliestFence } from './consumer-timers.ts';
-import { SLACK_MS } from './session.ts';
+import { heartbeatRequestOf, isLeaveEpoch, type ConsumerMember, type Holding } from '../consumer-members.ts';
+import type { Step } from '../state.ts';
+import { CONSUMER_ONLY, type CheckContext, type TraceCheck, type Witness } from '../verdict.ts';
+import { AwaitingProof, presence } from './consumer-presence.ts';
 
 /**
  * ValidPartitionEpoch for an observer: the coordinator hands a partition to a member only once
  * nobody else holds it (CurrentAssignmentBuilder.computeNextAssignment takes a partition of the
  * target only when its partition epoch is -1; ConsumerGroup.addPartitionEpochs throws "still owned"
  * otherwise). Member A holds p from the answer that gave it to A until the coordinator processes
- * a heartbeat of A that no longer reports p, A leaves, or A is fenced.
+ * a heartbeat of A that no longer reports p (while p is pending revocation), A leaves, or A is
+ * removed. A heartbeat answer reveals only what is assigned, not what is pending revocation, so
+ * an answer without p does not release it.
  *
  * So B's answer giving p is a violation when A's answer giving p arrived before B's request left,
- * A sent no request without p (nor a leave or a rejoin) before B's answer arrived, and A cannot
- * have been fenced by then. When A's timers do not rule the fencing out (the session timeout is
- * not in the header, or enough time passed), the verdict waits: a later heartbeat of A at an
- * epoch > 0, sent after B's answer and answered NONE with no rejoin in between, proves A was never
- * removed — a removed member is answered UNKNOWN_MEMBER_ID (getOrMaybeCreateMember).
+ * A sent no request without p (nor a leave or a join) before B's answer arrived, and A was still
+ * in the group when B's answer arrived (consumer-presence.ts: by its timers, or by a later
+ * heartbeat of A accepted with no join in between).
  */
 
 interface Suspicion {
   readonly step: Step;
   readonly partition: string;
-  readonly holder: string;
+  readonly holder: ConsumerMember;
   readonly holding: Holding;
   readonly receiver: string;
-  readonly why: string;
 }
 
-/** Verdicts waiting for a later line, per trace being judged. */
-const waiting = new WeakMap<TraceState, Suspicion[]>();
+const waiting = new AwaitingProof<Suspicion>();
 
-function describe(s: Suspicion): string {
-  return `${s.partition} was given to ${s.receiver} while ${s.holder} still held it`;
-}
-
-function witnesses(s: Suspicion, proofLine: number | null) {
-  return [
-    { line: s.holding.line, what: `${s.holder} was given ${s.partition}` },
+function report(s: Suspicion, ctx: CheckContext, cause: string, proofs: readonly number[]): void {
+  const witness: Witness[] = [
+    { line: s.holding.line, what: `${s.holder.memberId} was given ${s.partition}` },
     ...(s.step.request === null ? [] : [{ line: s.step.request.line, what: `${s.receiver}'s heartbeat sent` }]),
-    ...(proofLine === null ? [] : [{ line: proofLine, what: `${s.holder}'s later heartbeat answered NONE: it was never removed` }]),
+    ...proofs.map((line) => ({ line, what: `${s.holder.memberId}'s later heartbeat answered NONE: it was never removed` })),
   ];
-}
-
-/** A's answer shows A was a member all along since the suspicion: settle the verdicts it proves. */
-function confirm(step: Step, state: TraceState, ctx: Parameters<TraceCheck['onStep']>[2]): void {
-  const list = waiting.get(state);
-  const e = step.event;
-  if (list === undefined || list.length === 0 || e.event !== 'response' || e.api !== 'ConsumerGroupHeartbeat' || step.request === null) return;
-  const request = step.request.event;
-  if (request.api !== 'ConsumerGroupHeartbeat' || request.memberId === undefined) return;
-  const a = state.consumer.get(request.memberId);
-  if (a === undefined) return;
-  const stillMember = e.errorCode === 'NONE' && (request.memberEpoch ?? 0) > 0;
-  const settled = new Set<Step>();
-  for (const s of list) {
-    if (s.holder !== a.memberId || settled.has(s.step)) continue;
-    const rejoined = (a.joinLine ?? -1) > s.step.line || (a.leaveLine ?? -1) > s.step.line;
-    if (stillMember && step.request.line > s.step.line && !rejoined) {
-      ctx.judged();
-      ctx.violation(s.step, `${describe(s)}: ${s.holder} was not fenced (its heartbeat sent later was accepted at its epoch)`, witnesses(s, step.line), `an assignment without ${s.partition}`);
-      settled.add(s.step);
-    } else if (rejoined || (e.errorCode !== 'NONE' && !step.injected)) {
-      settled.add(s.step);
-      ctx.skipped(`the holder may have been fenced before the other member was given the partition`);
-    }
-  }
-  waiting.set(state, list.filter((s) => !settled.has(s.step)));
+  ctx.violation(s.step, `${s.partition} was given to ${s.receiver} while ${s.holder.memberId} still held it: ${cause}`, witness, `an assignment without ${s.partition}`);
 }
 
 export const ValidPartitionEpoch: TraceCheck = {
@@ -74,49 +42,42 @@ export const ValidPartitionEpoch: TraceCheck = {
   doc:
     'A partition is held by at most one member: a ConsumerGroupHeartbeat answer gives a member a partition only ' +
     'when no other member holds it — one given it earlier that has not since reported owning partitions without ' +
-    'it, left, or can have been fenced (session or rebalance timeout) before the answer.',
+    'it, left, or been removed (by its session or rebalance timeout, as far as the trace bounds them) before the answer.',
   ref: 'Vanlightly/kafka-tlaplus ValidPartitionEpoch; CurrentAssignmentBuilder.computeNextAssignment (partition epoch -1); ConsumerGroup.addPartitionEpochs',
   needs: 'ConsumerGroupHeartbeat requests (memberId, topicPartitions) paired with answers carrying the assignment; header consumerGroupSessionTimeoutMs',
   protocols: CONSUMER_ONLY,
   onStep(step, state, ctx) {
-    confirm(step, state, ctx);
+    for (const { item, proofs } of waiting.settle(step, state)) {
+      ctx.judged();
+      report(item, ctx, `${item.holder.memberId} was not removed (its heartbeat sent later was accepted at its epoch)`, proofs);
+    }
     const e = step.event;
     if (e.event !== 'response' || e.api !== 'ConsumerGroupHeartbeat' || e.errorCode !== 'NONE' || e.assignment == null) return;
-    const request = step.request?.event;
-    if (request?.api !== 'ConsumerGroupHeartbeat') return ctx.skipped('ConsumerGroupHeartbeat answer without its request');
-    if (request.memberEpoch !== undefined && isLeaveEpoch(request.memberEpoch)) return;
-    const b = state.consumer.get(request.memberId);
+    const request = heartbeatRequestOf(step);
+    if (request === null) return ctx.skipped('ConsumerGroupHeartbeat answer without its request');
+    if (request.event.memberEpoch !== undefined && isLeaveEpoch(request.event.memberEpoch)) return;
+    const b = state.consumer.get(request.event.memberId);
     if (b === undefined) return ctx.skipped('ConsumerGroupHeartbeat request without memberId');
     ctx.judged();
-    const found: Suspicion[] = [];
-    for (const partition of e.assignment) {
-      for (const a of state.consumer.members.values()) {
-        const holding = a.holds.get(partition);
-        if (a === b || holding === undefined || holding.line > step.request!.line) continue;
-        const same = state.consumer.sameInstance(a, b);
-        if (same === undefined) {
-          ctx.skipped('overlap between members whose static membership is unknown');
-          continue;
-        }
-        if (same) continue; // a static member's replacement takes over its assignment
-        found.push(suspect(step, state, a, b, partition, holding));
+    for (const a of state.consumer.members.values()) {
+      if (a === b) continue;
+      // Partitions of this answer that A was given before B's request left, and has not released since.
+      const held = e.assignment.filter((p) => (a.holds.get(p)?.line ?? Infinity) < request.line);
+      if (held.length === 0) continue;
+      const same = state.consumer.sameInstance(a, b);
+      if (same === undefined) {
+        ctx.skipped('overlap between members whose static membership is unknown');
+        continue;
       }
+      if (same) continue; // a static member's replacement takes over its assignment
+      const s: Suspicion = { step, partition: held.join(', '), holder: a, holding: a.holds.get(held[0])!, receiver: b.memberId };
+      const p = presence(state, a, step.tMs);
+      if (p.kind === 'present') return report(s, ctx, `${a.memberId} cannot have been removed by then`, []);
+      if (p.kind === 'unproven') waiting.wait(state, s, [{ member: a, since: p.since, afterLine: step.line, why: p.why }]);
+      else ctx.skipped(`the holder: ${p.why}`);
     }
-    const certain = found.find((s) => s.why === '');
-    if (certain !== undefined) {
-      return ctx.violation(step, `${describe(certain)}, and ${certain.holder} cannot have been fenced by then`, witnesses(certain, null), `an assignment without ${certain.partition}`);
-    }
-    if (found.length > 0) waiting.set(state, [...(waiting.get(state) ?? []), ...found]);
   },
   onEnd(state, ctx) {
-    for (const s of waiting.get(state) ?? []) ctx.skipped(`the holder may have been fenced: ${s.why}, and no later heartbeat of it shows otherwise`);
-    waiting.delete(state);
+    for (const { why } of waiting.drain(state)) ctx.skipped(`the holder may have been removed: ${why}, and no later heartbeat of it shows otherwise`);
   },
 };
-
-/** Can A have been fenced before B's answer arrived? why = '' when its timers rule it out. */
-function suspect(step: Step, state: TraceState, a: ConsumerMember, b: ConsumerMember, partition: string, holding: Holding): Suspicion {
-  const fence = earliestFence(state, a);
-  const why = step.tMs < fence.tMs - SLACK_MS ? '' : fence.tMs === -Infinity ? fence.why : `${fence.why} may have expired`;
-  return { step, partition, holder: a.memberId, holding, receiver: b.memberId, why };
-}
