@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TraceReport } from './check.ts';
 import { TRACE_CHECKS } from './checks/index.ts';
-import { baseEvents, HEADER, indexOfLine, JOIN, judge, type Line, req, res } from './test-traces.ts';
-
-/** The first violation of `check`, or undefined. */
-function first(report: TraceReport, check: string) {
-  return report.checks.find((c) => c.name === check)?.violations[0];
-}
-
-/** Replace the event on a base-history file line. */
-function edit(events: Line[], line: number, patch: Line): Line[] {
-  const copy = [...events];
-  copy[indexOfLine(line)] = { ...copy[indexOfLine(line)], ...patch };
-  return copy;
-}
+import { baseEvents, edit, first, HEADER, indexOfLine, JOIN, judge, type Line, req, res } from './test-traces.ts';
 
 /** Insert events so that the first of them lands on `line`. */
 function insertAt(events: Line[], line: number, ...added: Line[]): Line[] {

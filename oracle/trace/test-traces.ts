@@ -131,4 +131,16 @@ export function judge(events: readonly Line[], header: Line = HEADER): TraceRepo
   return checkTrace(parseTrace(traceText(events, header), 'test.ndjson'));
 }
 
+/** The first violation of `check` in a report, or undefined. */
+export function first(report: TraceReport, check: string) {
+  return report.checks.find((c) => c.name === check)?.violations[0];
+}
+
+/** Replace fields of the event on a file line. */
+export function edit(events: Line[], line: number, patch: Line): Line[] {
+  const copy = [...events];
+  copy[indexOfLine(line)] = { ...copy[indexOfLine(line)], ...patch };
+  return copy;
+}
+
 export { req, res, JOIN, hb, hbAnswer };

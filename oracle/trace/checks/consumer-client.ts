@@ -82,12 +82,7 @@ export const NoDoubleClientAssignment: TraceCheck = {
   ref: 'Vanlightly/kafka-tlaplus NoDoubleClientAssignment; model/invariants/client.ts; kafka-semantics.md §2.1; KAFKA-16251',
   needs: 'assigned/revoked/lost/stopped events; ConsumerGroupHeartbeat requests paired with answers; header consumerGroupSessionTimeoutMs',
   protocols: CONSUMER_ONLY,
-  onStep(step, state, ctx) {
-    for (const { item, proofs } of overlaps.settle(step, state)) {
-      ctx.judged();
-      report(item, ctx, 'later heartbeats accepted at their epochs show neither was removed', proofs);
-    }
-  },
+  onStep: (step, state, ctx) => overlaps.judge(step, state, ctx, (item, proofs) => report(item, ctx, 'later heartbeats accepted at their epochs show neither was removed', proofs)),
   afterStep(step, state, ctx) {
     const e = step.event;
     const trigger = e.event === 'assigned' || (e.event === 'response' && e.api === 'ConsumerGroupHeartbeat' && e.errorCode === 'NONE');
@@ -128,7 +123,7 @@ export const NoDoubleClientAssignment: TraceCheck = {
     }
   },
   onEnd(state, ctx) {
-    for (const { why } of overlaps.drain(state)) ctx.skipped(`an owner may have been removed: ${why}, and no later heartbeat shows otherwise`);
+    overlaps.end(state, ctx, 'an owner');
     seen.delete(state);
   },
 };

@@ -1,5 +1,5 @@
 import { heartbeatRequestOf, isLeaveEpoch, JOIN_EPOCH, type ConsumerMember, type EpochAnswer } from '../consumer-members.ts';
-import { parseTopicPartition, type RequestOf } from '../schema.ts';
+import { parseTopicPartition, type KafkaError, type RequestOf, type ResponseOf } from '../schema.ts';
 import { clientKeyOf, type Pending, type Step, type TraceState } from '../state.ts';
 import { CONSUMER_ONLY, type CheckContext, type TraceCheck, type Witness } from '../verdict.ts';
 import { knownEpoch } from './consumer-epoch.ts';
@@ -15,14 +15,17 @@ type HeartbeatRequest = Pending & { readonly event: RequestOf<'ConsumerGroupHear
 
 /** A ConsumerGroupHeartbeat answer to a regular heartbeat or join (not a leave), with its request and member. */
 interface HeartbeatAnswer {
+  readonly answer: ResponseOf<'ConsumerGroupHeartbeat'>;
   readonly request: HeartbeatRequest;
+  /** The epoch the request carried. */
   readonly epoch: number;
   readonly member: ConsumerMember;
 }
 
-function heartbeatAnswer(step: Step, state: TraceState, ctx: CheckContext): HeartbeatAnswer | null {
+/** The line as an answer with one of these error codes to a heartbeat or join of a known member; null (a skip if it cannot tell) otherwise. */
+function heartbeatAnswer(step: Step, state: TraceState, ctx: CheckContext, codes: readonly KafkaError[]): HeartbeatAnswer | null {
   const e = step.event;
-  if (e.event !== 'response' || e.api !== 'ConsumerGroupHeartbeat') return null;
+  if (e.event !== 'response' || e.api !== 'ConsumerGroupHeartbeat' || !codes.includes(e.errorCode)) return null;
   const request = heartbeatRequestOf(step);
   if (request === null) {
     ctx.skipped('ConsumerGroupHeartbeat answer without its request');
@@ -35,7 +38,7 @@ function heartbeatAnswer(step: Step, state: TraceState, ctx: CheckContext): Hear
     ctx.skipped('ConsumerGroupHeartbeat request without memberId or memberEpoch');
     return null;
   }
-  return { request, epoch, member };
+  return { answer: e, request, epoch, member };
 }
 
 const sent = (request: Pending, epoch: number): Witness => ({ line: request.line, what: `${clientKeyOf(request.event)} sent ConsumerGroupHeartbeat at epoch ${epoch}` });
@@ -53,7 +56,7 @@ export const MemberEpochMonotonic: TraceCheck = {
   doc:
     "A member's epoch never goes down. Coordinator side: a ConsumerGroupHeartbeat answered NONE never gives a member " +
     'an epoch below one it was answered for a heartbeat processed earlier (answered before this one was sent, or sent ' +
-    'before it on the same connection), within one coordinator era — a member that rejoins gets the new target epoch, ' +
+    'before it on the same connection), within one log era (its log not lost) — a member that rejoins gets the new target epoch, ' +
     'above any it had (only a deleted group starts again). Client side: a member only heartbeats with the epoch it was ' +
     'last answered or a later one, except to rejoin (0) or leave (-1, -2).',
   ref: 'Vanlightly/kafka-tlaplus GcSideMemberEpochIsMonotonic, ClientSideMemberEpochIsMonotonic; GroupMetadataManager.maybeReconcile, CurrentAssignmentBuilder.computeNextAssignment',
@@ -62,15 +65,15 @@ export const MemberEpochMonotonic: TraceCheck = {
   onStep(step, state, ctx) {
     const e = step.event;
     if (e.event === 'request' && e.api === 'ConsumerGroupHeartbeat') return judgeClientEpoch(step, state, ctx, e);
-    if (e.event !== 'response' || e.api !== 'ConsumerGroupHeartbeat' || e.errorCode !== 'NONE') return;
-    const hb = heartbeatAnswer(step, state, ctx);
+    const hb = heartbeatAnswer(step, state, ctx, ['NONE']);
     if (hb === null) return;
     ctx.judged();
+    const epoch = hb.answer.memberEpoch!;
     const prior = highestBefore(state, hb.member, hb.request, step.logEra);
-    if (prior === null || e.memberEpoch! >= prior.epoch) return;
+    if (prior === null || epoch >= prior.epoch) return;
     ctx.violation(
       step,
-      `${hb.member.memberId} was answered member epoch ${e.memberEpoch}, below epoch ${prior.epoch} it was answered for a heartbeat processed before this one (sent at line ${hb.request.line})`,
+      `${hb.member.memberId} was answered member epoch ${epoch}, below epoch ${prior.epoch} it was answered for a heartbeat processed before this one (sent at line ${hb.request.line})`,
       [accepted(hb.member, prior), sent(hb.request, hb.epoch)],
       `member epoch >= ${prior.epoch}, or UNKNOWN_MEMBER_ID / FENCED_MEMBER_EPOCH`,
     );
@@ -99,19 +102,17 @@ export const FencedOnlyForCause: TraceCheck = {
   doc:
     'FENCED_MEMBER_EPOCH only answers an epoch the coordinator does not hold for the member: not a heartbeat at the ' +
     'epoch the member was last answered, nothing else of it in flight or of unknown outcome since, in the same ' +
-    'coordinator era (only its own heartbeats move its epoch; a member removed for cause is answered UNKNOWN_MEMBER_ID), ' +
+    'log era (only its own heartbeats move its epoch; a member removed for cause is answered UNKNOWN_MEMBER_ID), ' +
     'and not a join (epoch 0) of a member the coordinator had just shown it removed (a join creates it). A join is ' +
     'never answered UNKNOWN_MEMBER_ID: the coordinator creates the member (or rejects a static one with UNRELEASED_INSTANCE_ID).',
   ref: 'GroupMetadataManager.throwIfConsumerGroupMemberEpochIsInvalid, getOrMaybeSubscribeDynamicConsumerGroupMember, getOrMaybeSubscribeStaticConsumerGroupMember; KIP-848',
   needs: 'ConsumerGroupHeartbeat requests (memberId, memberEpoch) paired with their answers',
   protocols: CONSUMER_ONLY,
   onStep(step, state, ctx) {
-    const e = step.event;
-    if (e.event !== 'response' || e.api !== 'ConsumerGroupHeartbeat' || (e.errorCode !== 'FENCED_MEMBER_EPOCH' && e.errorCode !== 'UNKNOWN_MEMBER_ID')) return;
-    if (step.injected) return ctx.skipped('the error may have been injected');
-    const hb = heartbeatAnswer(step, state, ctx);
+    const hb = heartbeatAnswer(step, state, ctx, ['FENCED_MEMBER_EPOCH', 'UNKNOWN_MEMBER_ID']);
     if (hb === null) return;
-    if (e.errorCode === 'UNKNOWN_MEMBER_ID') {
+    if (step.injected) return ctx.skipped('the error may have been injected');
+    if (hb.answer.errorCode === 'UNKNOWN_MEMBER_ID') {
       if (hb.epoch !== JOIN_EPOCH) return; // SessionNotExpiredEarly judges these
       ctx.judged();
       return ctx.violation(step, `the join (epoch 0) of ${hb.member.memberId} was answered UNKNOWN_MEMBER_ID`, [sent(hb.request, 0)], 'NONE (a join creates the member), or UNRELEASED_INSTANCE_ID');
@@ -179,13 +180,12 @@ export const AssignedOnlyToSubscribers: TraceCheck = {
   needs: 'ConsumerGroupHeartbeat answers with the assignment; requests with subscribedTopicNames',
   protocols: CONSUMER_ONLY,
   onStep(step, state, ctx) {
-    const e = step.event;
-    if (e.event !== 'response' || e.api !== 'ConsumerGroupHeartbeat' || e.errorCode !== 'NONE' || e.assignment == null) return;
-    const hb = heartbeatAnswer(step, state, ctx);
-    if (hb === null) return;
+    const hb = heartbeatAnswer(step, state, ctx, ['NONE']);
+    const assignment = hb?.answer.assignment;
+    if (hb === null || assignment == null) return;
     if (hb.member.subscribed.size === 0) return ctx.skipped('no subscribedTopicNames known for the member');
     ctx.judged();
-    const foreign = e.assignment.filter((p) => !hb.member.subscribed.has(parseTopicPartition(p).topic));
+    const foreign = assignment.filter((p) => !hb.member.subscribed.has(parseTopicPartition(p).topic));
     if (foreign.length === 0) return;
     const topics = [...hb.member.subscribed].sort().join(', ');
     ctx.violation(step, `${hb.member.memberId} was assigned ${foreign.join(', ')} but never subscribed to more than [${topics}]`, [], `partitions of [${topics}]`);
@@ -223,10 +223,9 @@ export const SessionNotExpiredEarly: TraceCheck = {
   needs: 'ConsumerGroupHeartbeat or OffsetCommit requests (memberId) paired with their answers; header consumerGroupSessionTimeoutMs; rebalanceTimeoutMs on requests',
   protocols: CONSUMER_ONLY,
   onStep(step, state, ctx) {
-    for (const { item, proofs } of removedEarly.settle(step, state)) {
-      ctx.judged();
-      reportRemoved(item, ctx, `a heartbeat of it sent later was accepted at its epoch, with no join in between`, proofs.map((line) => ({ line, what: `${item.member.memberId}'s later heartbeat answered NONE` })));
-    }
+    removedEarly.judge(step, state, ctx, (item, proofs) =>
+      reportRemoved(item, ctx, 'a heartbeat of it sent later was accepted at its epoch, with no join in between', proofs.map((line) => ({ line, what: `${item.member.memberId}'s later heartbeat answered NONE` }))),
+    );
     const e = step.event;
     if (e.event !== 'response' || e.errorCode !== 'UNKNOWN_MEMBER_ID' || (e.api !== 'ConsumerGroupHeartbeat' && e.api !== 'OffsetCommit')) return;
     if (step.injected) return ctx.skipped('the error may have been injected');
@@ -248,9 +247,7 @@ export const SessionNotExpiredEarly: TraceCheck = {
     const fence = earliestFence(state, m);
     reportRemoved(removed, ctx, `it did not leave, and ${fence.detail} cannot have expired before t=${Math.round(fence.tMs)} ms`, []);
   },
-  onEnd(state, ctx) {
-    for (const { why } of removedEarly.drain(state)) ctx.skipped(`the member may have been fenced: ${why}, and no later heartbeat of it shows otherwise`);
-  },
+  onEnd: (state, ctx) => removedEarly.end(state, ctx, 'the member'),
 };
 
 export const RevocationAcknowledged: TraceCheck = {
@@ -266,10 +263,9 @@ export const RevocationAcknowledged: TraceCheck = {
   needs: 'ConsumerGroupHeartbeat requests with topicPartitions, paired with answers carrying the assignment',
   protocols: CONSUMER_ONLY,
   onStep(step, state, ctx) {
-    const e = step.event;
-    if (e.event !== 'response' || e.api !== 'ConsumerGroupHeartbeat' || e.errorCode !== 'NONE') return;
-    const hb = heartbeatAnswer(step, state, ctx);
+    const hb = heartbeatAnswer(step, state, ctx, ['NONE']);
     if (hb === null || hb.epoch <= JOIN_EPOCH) return;
+    const e = hb.answer;
     const m = hb.member;
     const owned = hb.request.event.topicPartitions;
     const r = m.revocation;

@@ -63,7 +63,7 @@ export const FencedMemberGetsNoSuccess: TraceCheck = {
   name: 'FencedMemberGetsNoSuccess',
   doc:
     'A fenced member gets no success. Judged against what the coordinator processed before the request (answered ' +
-    'before it was sent, or sent before it on the same connection), in the same coordinator era: an OffsetCommit is ' +
+    'before it was sent, or sent before it on the same connection), in the same log era: an OffsetCommit is ' +
     "not accepted at an epoch below one the member was already answered (STALE_MEMBER_EPOCH); a heartbeat is not " +
     'accepted at an epoch below the two latest the member was answered (FENCED_MEMBER_EPOCH); and after the member ' +
     'was shown removed (UNKNOWN_MEMBER_ID, or its leave acknowledged) neither is accepted — unless it joined again, ' +
@@ -116,7 +116,7 @@ export const StaleMemberEpochOnlyWhenStale: TraceCheck = {
   doc:
     "An OffsetCommit is answered STALE_MEMBER_EPOCH only when its epoch is not the member's: not when it carries " +
     'the epoch the member was last answered, with no heartbeat of the member sent since (nor in flight), in the same ' +
-    'coordinator era.',
+    "log era (the group's log not lost since).",
   ref: 'ConsumerGroup.validateOffsetCommit, validateMemberEpoch; KIP-848',
   needs: 'OffsetCommit requests with memberId and generationId (the member epoch) paired with answers; ConsumerGroupHeartbeat answers',
   protocols: CONSUMER_ONLY,

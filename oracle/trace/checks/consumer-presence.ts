@@ -1,5 +1,6 @@
 import { JOIN_EPOCH, heartbeatRequestOf, type ConsumerMember, type EpochAnswer } from '../consumer-members.ts';
 import type { Step, TraceState } from '../state.ts';
+import type { CheckContext } from '../verdict.ts';
 import { SLACK_MS } from './session.ts';
 
 /**
@@ -99,7 +100,7 @@ export class AwaitingProof<T> {
   }
 
   /** This line may prove members present: the items it completes, with every proving line. */
-  settle(step: Step, state: TraceState): { item: T; proofs: number[] }[] {
+  private settle(step: Step, state: TraceState): { item: T; proofs: number[] }[] {
     const list = this.waiting.get(state);
     const e = step.event;
     const request = heartbeatRequestOf(step);
@@ -120,11 +121,19 @@ export class AwaitingProof<T> {
     return done;
   }
 
-  /** After the last line: the items never proven, and why. */
-  drain(state: TraceState): { item: T; why: string }[] {
+  /** A check's onStep: report (as judged) every item this line completes. */
+  judge(step: Step, state: TraceState, ctx: CheckContext, report: (item: T, proofs: readonly number[]) => void): void {
+    for (const { item, proofs } of this.settle(step, state)) {
+      ctx.judged();
+      report(item, proofs);
+    }
+  }
+
+  /** A check's onEnd: the items never proven are skipped, with why (`what` names the member in question). */
+  end(state: TraceState, ctx: CheckContext, what: string): void {
     const list = this.waiting.get(state) ?? [];
     this.waiting.delete(state);
-    return list.map((w) => ({ item: w.item, why: w.open[0].why }));
+    for (const w of list) ctx.skipped(`${what} may have been removed: ${w.open[0].why}, and no later heartbeat of it shows otherwise`);
   }
 }
 

@@ -47,10 +47,7 @@ export const ValidPartitionEpoch: TraceCheck = {
   needs: 'ConsumerGroupHeartbeat requests (memberId, topicPartitions) paired with answers carrying the assignment; header consumerGroupSessionTimeoutMs',
   protocols: CONSUMER_ONLY,
   onStep(step, state, ctx) {
-    for (const { item, proofs } of waiting.settle(step, state)) {
-      ctx.judged();
-      report(item, ctx, `${item.holder.memberId} was not removed (its heartbeat sent later was accepted at its epoch)`, proofs);
-    }
+    waiting.judge(step, state, ctx, (item, proofs) => report(item, ctx, `${item.holder.memberId} was not removed (its heartbeat sent later was accepted at its epoch)`, proofs));
     const e = step.event;
     if (e.event !== 'response' || e.api !== 'ConsumerGroupHeartbeat' || e.errorCode !== 'NONE' || e.assignment == null) return;
     const request = heartbeatRequestOf(step);
@@ -77,7 +74,5 @@ export const ValidPartitionEpoch: TraceCheck = {
       else ctx.skipped(`the holder: ${p.why}`);
     }
   },
-  onEnd(state, ctx) {
-    for (const { why } of waiting.drain(state)) ctx.skipped(`the holder may have been removed: ${why}, and no later heartbeat of it shows otherwise`);
-  },
+  onEnd: (state, ctx) => waiting.end(state, ctx, 'the holder'),
 };
