@@ -239,7 +239,7 @@ export const SessionNotExpiredEarly: TraceCheck = {
     if (m === undefined) return ctx.skipped('no ConsumerGroupHeartbeat of the member');
     const p = presence(state, m, step.tMs);
     if (p.kind === 'unknown') return ctx.skipped(p.why);
-    if (p.since.logEra !== step.logEra) return ctx.skipped('the coordinator may have changed since the member was last accepted');
+    if (p.since.logEra !== step.logEra) return ctx.skipped("the group's log may have been lost since the member was last accepted");
     if (!state.processedBefore(p.since, request)) return ctx.skipped('the request may have been processed before the member was last accepted');
     const removed: Removed = { step, member: m, since: p.since, request };
     if (p.kind === 'unproven') return removedEarly.wait(state, removed, [{ member: m, since: p.since, afterLine: step.line, why: p.why }]);
