@@ -145,10 +145,19 @@ export async function runKip848Session(options: Kip848SessionOptions): Promise<K
     const counts = { applied: 0, failed: 0 };
     const down = new Set<number>();
     const fault = (kind: string, fields: Record<string, unknown> = {}): void => t.write({ event: 'fault', kind, ...fields });
-    const mockStep = async (what: string, run: () => Promise<unknown>): Promise<boolean> => {
+    /**
+     * A mock command, written as a fault line before it is sent and again when the mock acknowledged
+     * it (as oracle/live/to-trace.ts does), so the window in which it took effect is visible. The
+     * repeat of an inject_errors or clear_errors fault is an `other` line: a second inject_errors
+     * would announce the errors twice.
+     */
+    const mockStep = async (kind: string, fields: Record<string, unknown>, what: string, run: () => Promise<unknown>): Promise<boolean> => {
+      fault(kind, fields);
       try {
         await run();
         counts.applied++;
+        const again = kind === 'broker_down' || kind === 'broker_up' || kind === 'coordinator_move';
+        fault(again ? kind : 'other', { ...(again ? fields : {}), note: `acknowledged by the mock: ${what}` });
         return true;
       } catch (e) {
         counts.failed++;
@@ -182,26 +191,22 @@ export async function runKip848Session(options: Kip848SessionOptions): Promise<K
           const id = a.broker === 'coordinator' ? await coordinatorNow() : a.broker;
           if (id === null || down.has(id)) return;
           if (a.broker === 'coordinator') coordinatorDown = id;
-          fault('broker_down', { broker: id, ...(a.broker === 'coordinator' ? { note: 'the coordinator' } : {}) });
           down.add(id);
-          await mockStep(`down ${id}`, () => mock.down(id));
+          await mockStep('broker_down', { broker: id, ...(a.broker === 'coordinator' ? { note: 'the coordinator' } : {}) }, `down ${id}`, () => mock.down(id));
           return;
         }
         case 'up': {
           const id = a.broker === 'coordinator' ? coordinatorDown : a.broker;
           if (id === null || !down.has(id)) return;
-          fault('broker_up', { broker: id });
           down.delete(id);
-          await mockStep(`up ${id}`, () => mock.up(id));
+          await mockStep('broker_up', { broker: id }, `up ${id}`, () => mock.up(id));
           return;
         }
         case 'coordinator':
-          fault('coordinator_move', { broker: a.broker });
-          await mockStep(`coordinator ${a.broker}`, () => mock.moveCoordinator(groupId, a.broker));
+          await mockStep('coordinator_move', { broker: a.broker }, `coordinator ${a.broker}`, () => mock.moveCoordinator(groupId, a.broker));
           return;
         case 'errors':
-          fault('inject_errors', { api: a.api, errors: a.errors });
-          await mockStep(`errors ${a.apiKey}`, () => mock.pushErrors(a.apiKey, a.errors));
+          await mockStep('inject_errors', { api: a.api, errors: a.errors }, `errors ${a.apiKey} ${a.errors.join(' ')}`, () => mock.pushErrors(a.apiKey, a.errors));
           return;
         case 'crash':
           if (slot?.consumer == null || slot.consumer.stopped) return;
@@ -247,13 +252,11 @@ export async function runKip848Session(options: Kip848SessionOptions): Promise<K
     await stopping.sleep(durationMs - quietMs - t.now());
     await Promise.race([scheduler, stopping.sleep(6000)]);
     for (const id of [...down]) {
-      fault('broker_up', { broker: id, note: 'quiet period: heal' });
       down.delete(id);
-      await mockStep(`up ${id}`, () => mock.up(id));
+      await mockStep('broker_up', { broker: id, note: 'quiet period: heal' }, `up ${id}`, () => mock.up(id));
     }
     for (const api of ['ConsumerGroupHeartbeat', 'OffsetCommit'] as const satisfies readonly ErrorApi[]) {
-      fault('clear_errors', { api, note: 'quiet period: heal' });
-      await mockStep(`clear ${API_KEYS[api]}`, () => mock.clearErrors(API_KEYS[api]));
+      await mockStep('clear_errors', { api, note: 'quiet period: heal' }, `clear ${API_KEYS[api]}`, () => mock.clearErrors(API_KEYS[api]));
     }
     for (const slot of slots) if (slot.consumer === null || slot.consumer.stopped) {
       fault('client_start', { client: slot.name, note: 'quiet period: every consumer runs' });
