@@ -16,6 +16,9 @@ export interface ApiSpec<Req, Res> {
   flexible: boolean;
   encodeRequest(w: Writer, req: Req): void;
   decodeResponse(r: Reader): Res;
+  /** The broker's side, for tests and fake brokers: the exact inverse of the two above. */
+  decodeRequest(r: Reader): Req;
+  encodeResponse(w: Writer, res: Res): void;
 }
 
 /** A topic's partitions by topic id (ConsumerGroupHeartbeat's TopicPartitions struct). */
@@ -25,6 +28,7 @@ export interface TopicIdPartitions {
 }
 
 const int32Item = (r: Reader): number => r.int32();
+const writeInt32 = (w: Writer, v: number): void => void w.int32(v);
 
 function writeTopicIdPartitions(w: Writer, tp: TopicIdPartitions): void {
   w.uuid(tp.topicId).compactArray(tp.partitions, (x, p) => x.int32(p)).emptyTags();
@@ -71,6 +75,33 @@ export const Metadata: ApiSpec<MetadataRequest, MetadataResponse> = {
     // (IncludeClusterAuthorizedOperations is versions 8-10 only).
     w.compactArray(req.topics, (x, name) => x.uuid(ZERO_UUID).compactString(name).emptyTags());
     w.bool(false).bool(false).emptyTags();
+  },
+  decodeRequest(r) {
+    const topics = r.compactNullableArray((x) => {
+      x.uuid('Topics.TopicId');
+      const name = x.compactString('Topics.Name');
+      x.skipTags();
+      return name;
+    }, 'Topics');
+    r.bool('AllowAutoTopicCreation');
+    r.bool('IncludeTopicAuthorizedOperations');
+    r.skipTags();
+    return { topics };
+  },
+  encodeResponse(w, res) {
+    w.int32(res.throttleTimeMs);
+    w.compactArray(res.brokers, (x, b) => x.int32(b.nodeId).compactString(b.host).int32(b.port).compactString(b.rack).emptyTags());
+    w.compactString(res.clusterId).int32(res.controllerId);
+    w.compactArray(res.topics, (x, t) => {
+      x.int16(t.errorCode).compactString(t.name).uuid(t.topicId).bool(t.isInternal);
+      x.compactArray(t.partitions, (y, p) => {
+        y.int16(p.errorCode).int32(p.partitionIndex).int32(p.leaderId).int32(p.leaderEpoch);
+        for (const nodes of [p.replicaNodes, p.isrNodes, p.offlineReplicas]) y.compactArray(nodes, writeInt32);
+        y.emptyTags();
+      });
+      x.int32(t.topicAuthorizedOperations).emptyTags();
+    });
+    w.emptyTags();
   },
   decodeResponse(r) {
     const throttleTimeMs = r.int32('ThrottleTimeMs');
@@ -133,6 +164,14 @@ export const FindCoordinator: ApiSpec<FindCoordinatorRequest, FindCoordinatorRes
   flexible: true,
   encodeRequest(w, req) {
     w.compactString(req.key).int8(req.keyType).emptyTags();
+  },
+  decodeRequest(r) {
+    const req = { key: r.compactString('Key'), keyType: r.int8('KeyType') };
+    r.skipTags();
+    return req;
+  },
+  encodeResponse(w, res) {
+    w.int32(res.throttleTimeMs).int16(res.errorCode).compactString(res.errorMessage).int32(res.nodeId).compactString(res.host).int32(res.port).emptyTags();
   },
   decodeResponse(r) {
     const res = {
@@ -197,6 +236,28 @@ export const ConsumerGroupHeartbeat: ApiSpec<ConsumerGroupHeartbeatRequest, Cons
       .compactArray(req.topicPartitions, writeTopicIdPartitions)
       .emptyTags();
   },
+  decodeRequest(r) {
+    const req: ConsumerGroupHeartbeatRequest = {
+      groupId: r.compactString('GroupId'),
+      memberId: r.compactString('MemberId'),
+      memberEpoch: r.int32('MemberEpoch'),
+      instanceId: r.compactNullableString('InstanceId'),
+      rackId: r.compactNullableString('RackId'),
+      rebalanceTimeoutMs: r.int32('RebalanceTimeoutMs'),
+      subscribedTopicNames: r.compactNullableArray((x) => x.compactString('SubscribedTopicNames'), 'SubscribedTopicNames'),
+      subscribedTopicRegex: r.compactNullableString('SubscribedTopicRegex'),
+      serverAssignor: r.compactNullableString('ServerAssignor'),
+      topicPartitions: r.compactNullableArray(readTopicIdPartitions, 'TopicPartitions'),
+    };
+    r.skipTags();
+    return req;
+  },
+  encodeResponse(w, res) {
+    w.int32(res.throttleTimeMs).int16(res.errorCode).compactString(res.errorMessage).compactString(res.memberId).int32(res.memberEpoch).int32(res.heartbeatIntervalMs);
+    if (res.assignment === null) w.int8(-1);
+    else w.int8(1).compactArray(res.assignment.topicPartitions, writeTopicIdPartitions).emptyTags();
+    w.emptyTags();
+  },
   decodeResponse(r) {
     const throttleTimeMs = r.int32('ThrottleTimeMs');
     const errorCode = r.int16('ErrorCode');
@@ -248,6 +309,34 @@ export const OffsetCommit: ApiSpec<OffsetCommitRequest, OffsetCommitResponse> = 
     });
     w.emptyTags();
   },
+  decodeRequest(r) {
+    const head = { groupId: r.compactString('GroupId'), generationIdOrMemberEpoch: r.int32('GenerationIdOrMemberEpoch'), memberId: r.compactString('MemberId'), groupInstanceId: r.compactNullableString('GroupInstanceId') };
+    const topics = r.compactArray((x) => {
+      const name = x.compactString('Topics.Name');
+      const partitions = x.compactArray((y) => {
+        const p = {
+          partitionIndex: y.int32('PartitionIndex'),
+          committedOffset: Number(y.int64('CommittedOffset')),
+          committedLeaderEpoch: y.int32('CommittedLeaderEpoch'),
+          committedMetadata: y.compactNullableString('CommittedMetadata'),
+        };
+        y.skipTags();
+        return p;
+      }, 'Partitions');
+      x.skipTags();
+      return { name, partitions };
+    }, 'Topics');
+    r.skipTags();
+    return { ...head, topics };
+  },
+  encodeResponse(w, res) {
+    w.int32(res.throttleTimeMs);
+    w.compactArray(res.topics, (x, t) => {
+      x.compactString(t.name).compactArray(t.partitions, (y, p) => y.int32(p.partitionIndex).int16(p.errorCode).emptyTags());
+      x.emptyTags();
+    });
+    w.emptyTags();
+  },
   decodeResponse(r) {
     const throttleTimeMs = r.int32('ThrottleTimeMs');
     const topics = r.compactArray((x) => {
@@ -286,8 +375,28 @@ export const OffsetFetch: ApiSpec<OffsetFetchRequest, OffsetFetchResponse> = {
   flexible: true,
   encodeRequest(w, req) {
     w.compactString(req.groupId);
-    w.compactArray(req.topics, (x, t) => x.compactString(t.name).compactArray(t.partitionIndexes, (y, p) => y.int32(p)).emptyTags());
-    w.emptyTags();
+    w.compactArray(req.topics, (x, t) => x.compactString(t.name).compactArray(t.partitionIndexes, writeInt32).emptyTags());
+    w.emptyTags(); // RequireStable is v7+
+  },
+  decodeRequest(r) {
+    const groupId = r.compactString('GroupId');
+    const topics = r.compactNullableArray((x) => {
+      const t = { name: x.compactString('Topics.Name'), partitionIndexes: x.compactArray(int32Item, 'PartitionIndexes') };
+      x.skipTags();
+      return t;
+    }, 'Topics');
+    r.skipTags();
+    return { groupId, topics };
+  },
+  encodeResponse(w, res) {
+    w.int32(res.throttleTimeMs);
+    w.compactArray(res.topics, (x, t) => {
+      x.compactString(t.name).compactArray(t.partitions, (y, p) => {
+        y.int32(p.partitionIndex).int64(p.committedOffset).int32(p.committedLeaderEpoch).compactString(p.metadata).int16(p.errorCode).emptyTags();
+      });
+      x.emptyTags();
+    });
+    w.int16(res.errorCode).emptyTags();
   },
   decodeResponse(r) {
     const throttleTimeMs = r.int32('ThrottleTimeMs');
