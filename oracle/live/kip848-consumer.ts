@@ -81,6 +81,7 @@ interface SentFields {
 type State = 'joining' | 'stable' | 'leaving' | 'stopped';
 
 export interface ConsumerFigures {
+  /** Heartbeats answered (with any error code). */
   heartbeats: number;
   epochs: number[];
   fenced: number;
@@ -343,7 +344,10 @@ export class WireConsumer {
   /** The next heartbeat, as ConsumerHeartbeatRequestManager.HeartbeatState.buildRequestData builds it. */
   private buildHeartbeat(): ConsumerGroupHeartbeatRequest {
     const leaving = this.state === 'leaving';
-    const all = this.state === 'joining' || this.sent === null;
+    // Epoch 0 is a join to Kafka, which then requires every field (GroupMetadataManager
+    // .throwIfConsumerGroupHeartbeatRequestIsInvalid: RebalanceTimeoutMs, SubscribedTopicNames,
+    // empty TopicPartitions); librdkafka's mock may answer a join with epoch 0 and no assignment.
+    const all = this.state === 'joining' || this.sent === null || this.memberEpoch === 0;
     const subscription = [...this.subscription].sort().join(',');
     const local = `${this.localEpoch}:${sorted(this.owned).join(',')}`;
     const req: ConsumerGroupHeartbeatRequest = {
@@ -408,13 +412,14 @@ export class WireConsumer {
       if (!(await this.ensureCoordinator())) return;
       const coordinator = this.coordinator!;
       const leaving = this.state === 'leaving';
+      this.heartbeatNow = false; // this heartbeat is the one asked for
       const req = this.buildHeartbeat();
       const out = await this.exchange(coordinator, ConsumerGroupHeartbeat, req, {
         api: 'ConsumerGroupHeartbeat',
         request: this.heartbeatTraceFields(req),
         response: (r) => this.heartbeatResponseFields(r),
       });
-      this.figures.heartbeats++;
+      if (out.ok) this.figures.heartbeats++;
       if (leaving) return; // answered or not, a leaving member is done (Java does not retry a leave)
       if (this.stop.stopped) return;
       let delay: number;
@@ -433,7 +438,6 @@ export class WireConsumer {
         } else failures++;
       }
       if (this.heartbeatNow) delay = 0;
-      this.heartbeatNow = false;
       await this.heartbeatBell.sleep(delay);
     }
   }
@@ -591,8 +595,27 @@ export class WireConsumer {
     }
   }
 
-  /** Commits the positions of `partitions` with the current member epoch; writes `committed` for what was acknowledged. */
-  private async commit(partitions: Tp[], why: string): Promise<void> {
+  /**
+   * One OffsetCommit of the positions it holds, at an epoch it held before the current one (or one
+   * below it): Kafka must answer STALE_MEMBER_EPOCH (ConsumerGroup.validateOffsetCommit). The
+   * harness's stale-commit fault; nothing moves, so an accepted one would change no offset. Returns
+   * the epoch used, or null when there is nothing to commit or no older positive epoch.
+   */
+  async commitAtOlderEpoch(): Promise<number | null> {
+    if (this.state !== 'stable' || this.reconciling || this.memberEpoch <= 1) return null;
+    const older = this.figures.epochs.filter((e) => e > 0 && e < this.memberEpoch);
+    const epoch = older.length > 0 ? Math.max(...older) : this.memberEpoch - 1;
+    const ready = sorted([...this.owned].filter((tp) => this.positions.has(tp)));
+    if (ready.length === 0) return null;
+    await this.commit(ready, `harness: an older member epoch (${epoch}) on purpose`, epoch);
+    return epoch;
+  }
+
+  /**
+   * Commits the positions of `partitions` with the member epoch it holds when the request goes out
+   * (or `olderEpoch`, see commitAtOlderEpoch); writes `committed` for what was acknowledged.
+   */
+  private async commit(partitions: Tp[], why: string, olderEpoch?: number): Promise<void> {
     const offsets: Record<Tp, number> = {};
     for (const tp of partitions) {
       const position = this.positions.get(tp);
@@ -600,7 +623,7 @@ export class WireConsumer {
     }
     if (Object.keys(offsets).length === 0 || this.memberEpoch <= 0) return;
     if (!(await this.ensureCoordinator())) return;
-    const memberEpoch = this.memberEpoch;
+    const memberEpoch = olderEpoch ?? this.memberEpoch;
     const identity = { memberId: this.config.memberId, generationId: memberEpoch, groupInstanceId: this.config.groupInstanceId };
     const byTopic = new Map<string, { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[]>();
     for (const [tp, offset] of Object.entries(offsets)) {

@@ -18,7 +18,8 @@ export type Kip848FaultKind =
   | 'consumer-crash'
   | 'consumer-stall'
   | 'consumer-leave'
-  | 'subscription-change';
+  | 'subscription-change'
+  | 'stale-commit';
 
 export const KIP848_FAULT_KINDS: readonly Kip848FaultKind[] = [
   'broker-bounce',
@@ -30,6 +31,7 @@ export const KIP848_FAULT_KINDS: readonly Kip848FaultKind[] = [
   'consumer-stall',
   'consumer-leave',
   'subscription-change',
+  'stale-commit',
 ];
 
 const WEIGHTS: Record<Kip848FaultKind, number> = {
@@ -42,6 +44,7 @@ const WEIGHTS: Record<Kip848FaultKind, number> = {
   'consumer-stall': 1,
   'consumer-leave': 2,
   'subscription-change': 1,
+  'stale-commit': 2,
 };
 
 /**
@@ -57,6 +60,9 @@ export const INJECTED_ERRORS = {
 
 export type ErrorApi = keyof typeof INJECTED_ERRORS;
 
+/** Faults that act on one consumer (at most one such action at a time per consumer). */
+const CONSUMER_KINDS: ReadonlySet<Kip848FaultKind> = new Set(['consumer-crash', 'consumer-stall', 'consumer-leave', 'subscription-change', 'stale-commit']);
+
 export type Kip848Action = { id: number; atMs: number; fault: Kip848FaultKind } & (
   | { kind: 'down' | 'up'; broker: number | 'coordinator' }
   | { kind: 'coordinator'; broker: number }
@@ -64,6 +70,7 @@ export type Kip848Action = { id: number; atMs: number; fault: Kip848FaultKind } 
   | { kind: 'crash' | 'leave' | 'restart'; consumer: string }
   | { kind: 'stall'; consumer: string; ms: number }
   | { kind: 'subscribe'; consumer: string; topics: string[] }
+  | { kind: 'stale-commit'; consumer: string }
 );
 
 type Planned = Kip848Action extends infer A ? (A extends Kip848Action ? Omit<A, 'id'> : never) : never;
@@ -89,14 +96,14 @@ export function planKip848Faults(options: Kip848PlanOptions): Kip848Action[] {
   const [gapLo, gapHi] = options.faultGapMs ?? [2000, 4000];
   const lastEnd = options.durationMs - options.quietMs;
   const kinds = (options.kinds ?? KIP848_FAULT_KINDS).filter(
-    (k) => (!k.startsWith('consumer-') || options.consumers.length > 0) && (k !== 'subscription-change' || options.topics.length > 1),
+    (k) => (!CONSUMER_KINDS.has(k) || options.consumers.length > 0) && (k !== 'subscription-change' || options.topics.length > 1),
   );
   let brokerBusyUntil = 0;
   const consumerBusyUntil = new Map<string, number>(options.consumers.map((c) => [c, 0]));
   const planned: Planned[] = [];
   for (let t = options.firstFaultAtMs ?? 3000; t < lastEnd - 500 && kinds.length > 0; t += between(gapLo, gapHi)) {
     const freeConsumers = options.consumers.filter((c) => (consumerBusyUntil.get(c) ?? 0) <= t);
-    const free = kinds.filter((k) => (k.endsWith('bounce') ? brokerBusyUntil <= t : true) && (k.startsWith('consumer-') || k === 'subscription-change' ? freeConsumers.length > 0 : true));
+    const free = kinds.filter((k) => (k.endsWith('bounce') ? brokerBusyUntil <= t : true) && (!CONSUMER_KINDS.has(k) || freeConsumers.length > 0));
     if (free.length === 0) continue;
     let r = rng() * free.reduce((s, k) => s + WEIGHTS[k], 0);
     const fault = free.find((k) => (r -= WEIGHTS[k]) < 0) ?? free[free.length - 1];
@@ -145,6 +152,9 @@ export function planKip848Faults(options: Kip848PlanOptions): Kip848Action[] {
         consumerBusyUntil.set(consumer, back);
         break;
       }
+      case 'stale-commit':
+        planned.push({ atMs: t, fault, kind: 'stale-commit', consumer: pick(freeConsumers) });
+        break;
     }
   }
   return planned

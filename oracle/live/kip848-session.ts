@@ -232,6 +232,15 @@ export async function runKip848Session(options: Kip848SessionOptions): Promise<K
           slot.consumer.stall(a.ms);
           counts.applied++;
           return;
+        case 'stale-commit': {
+          if (slot?.consumer == null || slot.consumer.stopped) return;
+          fault('other', { client: slot.name, note: `stale commit: ${slot.name} commits once at an older member epoch (Kafka answers STALE_MEMBER_EPOCH)` });
+          // Bounded like every harness step: a commit waits for a coordinator at most this long.
+          const epoch = await Promise.race([slot.consumer.commitAtOlderEpoch(), stopping.sleep(5000).then(() => null)]);
+          if (epoch === null) fault('other', { client: slot.name, note: `stale commit: skipped, ${slot.name} had no older epoch or nothing to commit` });
+          else counts.applied++;
+          return;
+        }
         case 'subscribe':
           if (slot?.consumer == null || slot.consumer.stopped) return;
           fault('other', { client: slot.name, note: `subscription change: ${slot.name} subscribes to ${a.topics.join(', ')}` });
