@@ -41,6 +41,35 @@ function readTopicIdPartitions(r: Reader): TopicIdPartitions {
   return { topicId, partitions };
 }
 
+/** Topics[{Name, Partitions[P]}] by name, as OffsetCommit and OffsetFetch lay them out; every struct ends in tagged fields. */
+interface NamedTopic<P> {
+  name: string;
+  partitions: P[];
+}
+
+function writeNamedTopics<P>(w: Writer, topics: readonly NamedTopic<P>[], partition: (y: Writer, p: P) => void): void {
+  w.compactArray(topics, (x, t) => {
+    x.compactString(t.name).compactArray(t.partitions, (y, p) => {
+      partition(y, p);
+      y.emptyTags();
+    });
+    x.emptyTags();
+  });
+}
+
+function readNamedTopics<P>(r: Reader, partition: (y: Reader) => P): NamedTopic<P>[] {
+  return r.compactArray((x) => {
+    const name = x.compactString('Topics.Name');
+    const partitions = x.compactArray((y) => {
+      const p = partition(y);
+      y.skipTags();
+      return p;
+    }, 'Partitions');
+    x.skipTags();
+    return { name, partitions };
+  }, 'Topics');
+}
+
 // ---- Metadata v12 (MetadataRequest.json / MetadataResponse.json; topic ids since v10) -----------
 
 export interface MetadataRequest {
@@ -300,55 +329,28 @@ export const OffsetCommit: ApiSpec<OffsetCommitRequest, OffsetCommitResponse> = 
   flexible: true,
   encodeRequest(w, req) {
     w.compactString(req.groupId).int32(req.generationIdOrMemberEpoch).compactString(req.memberId).compactString(req.groupInstanceId);
-    w.compactArray(req.topics, (x, t) => {
-      x.compactString(t.name);
-      x.compactArray(t.partitions, (y, p) => {
-        y.int32(p.partitionIndex).int64(p.committedOffset).int32(p.committedLeaderEpoch).compactString(p.committedMetadata).emptyTags();
-      });
-      x.emptyTags();
-    });
+    writeNamedTopics(w, req.topics, (y, p) => y.int32(p.partitionIndex).int64(p.committedOffset).int32(p.committedLeaderEpoch).compactString(p.committedMetadata));
     w.emptyTags();
   },
   decodeRequest(r) {
     const head = { groupId: r.compactString('GroupId'), generationIdOrMemberEpoch: r.int32('GenerationIdOrMemberEpoch'), memberId: r.compactString('MemberId'), groupInstanceId: r.compactNullableString('GroupInstanceId') };
-    const topics = r.compactArray((x) => {
-      const name = x.compactString('Topics.Name');
-      const partitions = x.compactArray((y) => {
-        const p = {
-          partitionIndex: y.int32('PartitionIndex'),
-          committedOffset: Number(y.int64('CommittedOffset')),
-          committedLeaderEpoch: y.int32('CommittedLeaderEpoch'),
-          committedMetadata: y.compactNullableString('CommittedMetadata'),
-        };
-        y.skipTags();
-        return p;
-      }, 'Partitions');
-      x.skipTags();
-      return { name, partitions };
-    }, 'Topics');
+    const topics = readNamedTopics(r, (y) => ({
+      partitionIndex: y.int32('PartitionIndex'),
+      committedOffset: Number(y.int64('CommittedOffset')),
+      committedLeaderEpoch: y.int32('CommittedLeaderEpoch'),
+      committedMetadata: y.compactNullableString('CommittedMetadata'),
+    }));
     r.skipTags();
     return { ...head, topics };
   },
   encodeResponse(w, res) {
     w.int32(res.throttleTimeMs);
-    w.compactArray(res.topics, (x, t) => {
-      x.compactString(t.name).compactArray(t.partitions, (y, p) => y.int32(p.partitionIndex).int16(p.errorCode).emptyTags());
-      x.emptyTags();
-    });
+    writeNamedTopics(w, res.topics, (y, p) => y.int32(p.partitionIndex).int16(p.errorCode));
     w.emptyTags();
   },
   decodeResponse(r) {
     const throttleTimeMs = r.int32('ThrottleTimeMs');
-    const topics = r.compactArray((x) => {
-      const name = x.compactString('Name');
-      const partitions = x.compactArray((y) => {
-        const p = { partitionIndex: y.int32('PartitionIndex'), errorCode: y.int16('ErrorCode') };
-        y.skipTags();
-        return p;
-      }, 'Partitions');
-      x.skipTags();
-      return { name, partitions };
-    }, 'Topics');
+    const topics = readNamedTopics(r, (y) => ({ partitionIndex: y.int32('PartitionIndex'), errorCode: y.int16('ErrorCode') }));
     r.skipTags();
     return { throttleTimeMs, topics };
   },
@@ -390,32 +392,18 @@ export const OffsetFetch: ApiSpec<OffsetFetchRequest, OffsetFetchResponse> = {
   },
   encodeResponse(w, res) {
     w.int32(res.throttleTimeMs);
-    w.compactArray(res.topics, (x, t) => {
-      x.compactString(t.name).compactArray(t.partitions, (y, p) => {
-        y.int32(p.partitionIndex).int64(p.committedOffset).int32(p.committedLeaderEpoch).compactString(p.metadata).int16(p.errorCode).emptyTags();
-      });
-      x.emptyTags();
-    });
+    writeNamedTopics(w, res.topics, (y, p) => y.int32(p.partitionIndex).int64(p.committedOffset).int32(p.committedLeaderEpoch).compactString(p.metadata).int16(p.errorCode));
     w.int16(res.errorCode).emptyTags();
   },
   decodeResponse(r) {
     const throttleTimeMs = r.int32('ThrottleTimeMs');
-    const topics = r.compactArray((x) => {
-      const name = x.compactString('Name');
-      const partitions = x.compactArray((y) => {
-        const p = {
-          partitionIndex: y.int32('PartitionIndex'),
-          committedOffset: Number(y.int64('CommittedOffset')),
-          committedLeaderEpoch: y.int32('CommittedLeaderEpoch'),
-          metadata: y.compactNullableString('Metadata'),
-          errorCode: y.int16('ErrorCode'),
-        };
-        y.skipTags();
-        return p;
-      }, 'Partitions');
-      x.skipTags();
-      return { name, partitions };
-    }, 'Topics');
+    const topics = readNamedTopics(r, (y) => ({
+      partitionIndex: y.int32('PartitionIndex'),
+      committedOffset: Number(y.int64('CommittedOffset')),
+      committedLeaderEpoch: y.int32('CommittedLeaderEpoch'),
+      metadata: y.compactNullableString('Metadata'),
+      errorCode: y.int16('ErrorCode'),
+    }));
     const errorCode = r.int16('ErrorCode');
     r.skipTags();
     return { throttleTimeMs, topics, errorCode };
