@@ -430,7 +430,7 @@ export class WireConsumer {
         this.markCoordinatorUnknown();
         delay = this.backoff(failures++);
       } else {
-        delay = await this.onHeartbeatResponse(out.response, failures);
+        delay = await this.onHeartbeatResponse(out.response, req.memberEpoch, failures);
         if (out.response.errorCode === 0) {
           failures = 0;
           intervalMs = out.response.heartbeatIntervalMs > 0 ? out.response.heartbeatIntervalMs : intervalMs;
@@ -443,7 +443,7 @@ export class WireConsumer {
   }
 
   /** Handles one answer (AbstractHeartbeatRequestManager.onResponse / onErrorResponse); returns the delay before the next heartbeat. */
-  private async onHeartbeatResponse(r: ConsumerGroupHeartbeatResponse, failures: number): Promise<number> {
+  private async onHeartbeatResponse(r: ConsumerGroupHeartbeatResponse, sentEpoch: number, failures: number): Promise<number> {
     const error = errorName(r.errorCode);
     switch (error) {
       case 'NONE': {
@@ -472,7 +472,10 @@ export class WireConsumer {
       case 'FENCED_MEMBER_EPOCH':
       case 'UNKNOWN_MEMBER_ID':
         this.onFenced();
-        return 0;
+        // Rejoin at once, as Java's client does (heartbeatRequestState.reset). A join refused so
+        // (Kafka never does; librdkafka's mock does while a crashed static member's instance id
+        // is still held, where Kafka says UNRELEASED_INSTANCE_ID) is retried after a backoff.
+        return sentEpoch === 0 ? this.backoff(failures) : 0;
       case 'UNRELEASED_INSTANCE_ID':
       case 'FENCED_INSTANCE_ID':
       case 'GROUP_AUTHORIZATION_FAILED':
