@@ -13,6 +13,7 @@ export type Kip848FaultKind =
   | 'broker-bounce'
   | 'coordinator-bounce'
   | 'coordinator-move'
+  | 'coordinator-slow'
   | 'heartbeat-errors'
   | 'commit-errors'
   | 'consumer-crash'
@@ -25,6 +26,7 @@ export const KIP848_FAULT_KINDS: readonly Kip848FaultKind[] = [
   'broker-bounce',
   'coordinator-bounce',
   'coordinator-move',
+  'coordinator-slow',
   'heartbeat-errors',
   'commit-errors',
   'consumer-crash',
@@ -38,6 +40,7 @@ const WEIGHTS: Record<Kip848FaultKind, number> = {
   'broker-bounce': 1,
   'coordinator-bounce': 2,
   'coordinator-move': 2,
+  'coordinator-slow': 1,
   'heartbeat-errors': 3,
   'commit-errors': 2,
   'consumer-crash': 2,
@@ -60,12 +63,16 @@ export const INJECTED_ERRORS = {
 
 export type ErrorApi = keyof typeof INJECTED_ERRORS;
 
+/** Faults that take a broker out of its normal state (one such at a time). */
+const BROKER_KINDS: ReadonlySet<Kip848FaultKind> = new Set(['broker-bounce', 'coordinator-bounce', 'coordinator-slow']);
+
 /** Faults that act on one consumer (at most one such action at a time per consumer). */
 const CONSUMER_KINDS: ReadonlySet<Kip848FaultKind> = new Set(['consumer-crash', 'consumer-stall', 'consumer-leave', 'subscription-change', 'stale-commit']);
 
 export type Kip848Action = { id: number; atMs: number; fault: Kip848FaultKind } & (
   | { kind: 'down' | 'up'; broker: number | 'coordinator' }
   | { kind: 'coordinator'; broker: number }
+  | { kind: 'rtt'; broker: 'coordinator'; ms: number }
   | { kind: 'errors'; api: ErrorApi; apiKey: number; errors: string[] }
   | { kind: 'crash' | 'leave' | 'restart'; consumer: string }
   | { kind: 'stall'; consumer: string; ms: number }
@@ -84,6 +91,8 @@ export interface Kip848PlanOptions {
   consumers: readonly string[];
   topics: readonly string[];
   sessionTimeoutMs: number;
+  /** The coordinator's answer delay under coordinator-slow: above the clients' request timeout. Default 3500. */
+  slowRttMs?: number;
   kinds?: readonly Kip848FaultKind[];
   firstFaultAtMs?: number;
   faultGapMs?: readonly [number, number];
@@ -103,7 +112,7 @@ export function planKip848Faults(options: Kip848PlanOptions): Kip848Action[] {
   const planned: Planned[] = [];
   for (let t = options.firstFaultAtMs ?? 3000; t < lastEnd - 500 && kinds.length > 0; t += between(gapLo, gapHi)) {
     const freeConsumers = options.consumers.filter((c) => (consumerBusyUntil.get(c) ?? 0) <= t);
-    const free = kinds.filter((k) => (k.endsWith('bounce') ? brokerBusyUntil <= t : true) && (!CONSUMER_KINDS.has(k) || freeConsumers.length > 0));
+    const free = kinds.filter((k) => (BROKER_KINDS.has(k) ? brokerBusyUntil <= t : true) && (!CONSUMER_KINDS.has(k) || freeConsumers.length > 0));
     if (free.length === 0) continue;
     let r = rng() * free.reduce((s, k) => s + WEIGHTS[k], 0);
     const fault = free.find((k) => (r -= WEIGHTS[k]) < 0) ?? free[free.length - 1];
@@ -120,6 +129,14 @@ export function planKip848Faults(options: Kip848PlanOptions): Kip848Action[] {
       case 'coordinator-move':
         planned.push({ atMs: t, fault, kind: 'coordinator', broker: between(1, options.brokers) });
         break;
+      case 'coordinator-slow': {
+        // The coordinator answers later than the clients wait (requestTimeoutMs): requests it has
+        // processed look lost to them, and they retry (Kafka's lost-response tolerance).
+        const until = Math.min(lastEnd, t + between(2000, 4000));
+        planned.push({ atMs: t, fault, kind: 'rtt', broker: 'coordinator', ms: options.slowRttMs ?? 3500 }, { atMs: until, fault, kind: 'rtt', broker: 'coordinator', ms: 0 });
+        brokerBusyUntil = until;
+        break;
+      }
       case 'heartbeat-errors':
       case 'commit-errors': {
         const api: ErrorApi = fault === 'heartbeat-errors' ? 'ConsumerGroupHeartbeat' : 'OffsetCommit';

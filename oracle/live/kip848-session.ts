@@ -107,6 +107,7 @@ export async function runKip848Session(options: Kip848SessionOptions): Promise<K
       consumers: names,
       topics: topics.map((x) => x.name),
       sessionTimeoutMs,
+      slowRttMs: REQUEST_TIMEOUT_MS + 500,
       kinds: options.faultKinds,
       firstFaultAtMs: options.firstFaultAtMs,
       faultGapMs: options.faultGapMs,
@@ -184,6 +185,13 @@ export async function runKip848Session(options: Kip848SessionOptions): Promise<K
       return null;
     };
     let coordinatorDown: number | null = null;
+    /** Brokers answering late (coordinator-slow), healed in the quiet period. */
+    const slow = new Set<number>();
+    const setRtt = (id: number, ms: number, note?: string): Promise<boolean> => {
+      if (ms > 0) slow.add(id);
+      else slow.delete(id);
+      return mockStep('network_delay', { broker: id, delayMs: ms, ...(note === undefined ? {} : { note }) }, `rtt ${id} ${ms}`, () => mock.rtt(id, ms));
+    };
     const apply = async (a: Kip848Action): Promise<void> => {
       const slot = 'consumer' in a ? slots.find((s) => s.name === a.consumer) : undefined;
       switch (a.kind) {
@@ -200,6 +208,12 @@ export async function runKip848Session(options: Kip848SessionOptions): Promise<K
           if (id === null || !down.has(id)) return;
           down.delete(id);
           await mockStep('broker_up', { broker: id }, `up ${id}`, () => mock.up(id));
+          return;
+        }
+        case 'rtt': {
+          // Slowed: the coordinator now; back to normal: whichever broker was slowed.
+          const id = a.ms > 0 ? await coordinatorNow() : ([...slow][0] ?? null);
+          if (id !== null) await setRtt(id, a.ms, a.ms > 0 ? `the coordinator answers ${a.ms} ms late, after the clients' request timeout` : undefined);
           return;
         }
         case 'coordinator':
@@ -264,6 +278,7 @@ export async function runKip848Session(options: Kip848SessionOptions): Promise<K
       down.delete(id);
       await mockStep('broker_up', { broker: id, note: 'quiet period: heal' }, `up ${id}`, () => mock.up(id));
     }
+    for (const id of [...slow]) await setRtt(id, 0, 'quiet period: heal');
     for (const api of ['ConsumerGroupHeartbeat', 'OffsetCommit'] as const satisfies readonly ErrorApi[]) {
       await mockStep('clear_errors', { api, note: 'quiet period: heal' }, `clear ${API_KEYS[api]}`, () => mock.clearErrors(API_KEYS[api]));
     }
