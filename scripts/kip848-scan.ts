@@ -1,121 +1,104 @@
-// Scan a KIP-848 live trace for behaviour that breaks what Kafka's consumer-group coordinator
-// promises. An aid for reading traces while check-trace learns the consumer protocol, not a
-// checker: it relies on what our wire consumers do (oracle/live/kip848-consumer.ts) and prints
+// Scan a KIP-848 live trace for departures from Kafka's consumer-group coordinator that
+// check-trace does not judge because they break no promise a consumer relies on, only Kafka's
+// behaviour. An aid for reading traces of oracle/live/kip848-session.ts, not a checker: it prints
 // suspects with their line numbers for a human to confirm.
-//   npx tsx scripts/kip848-scan.ts FILE [--session-timeout 6000]
-// Rules (Kafka's source in brackets):
-//   overlap     the coordinator gives a partition to one member while another member that is
-//               alive (a successful heartbeat within the session timeout, not fenced since) still
-//               owns it [GroupMetadataManager / CurrentAssignmentBuilder: partitions pending
-//               revocation are not assigned until their owner acknowledges or is fenced]
-//   epoch-down  a member's epoch in successful answers goes down without a fencing or rejoin in
-//               between [ConsumerGroupMember epochs only grow]
-//   fenced      FENCED_MEMBER_EPOCH / UNKNOWN_MEMBER_ID, not injected, to a member whose request
-//               carried the epoch last given to it and whose last successful heartbeat is within the
-//               session timeout [throwIfConsumerGroupMemberEpochIsInvalid; session expiry]
-//   stale       STALE_MEMBER_EPOCH on a commit sent with the epoch last given, no heartbeat of the
-//               member in flight [ConsumerGroup.validateOffsetCommit]
-//   not-coord   an OffsetCommit answered NONE by a broker other than the coordinator the harness
-//               moved it to [CoordinatorRuntime: NOT_COORDINATOR for partitions it does not own]
-//   epoch-zero  a successful answer to a join with memberEpoch 0 [a join gets the group epoch]
+//   npx tsx scripts/kip848-scan.ts FILE...
+// Rules (Kafka's source in brackets, apache/kafka@1eb7644):
+//   not-coordinator  an OffsetCommit or OffsetFetch answered NONE by a broker that was not the
+//                    group's coordinator when the request was sent: the last coordinator the
+//                    trace shows before then (a FindCoordinator answer, a coordinator_move fault
+//                    the mock acknowledged) is another broker [CoordinatorRuntime.scheduleWriteOperation
+//                    / scheduleReadOperation: NOT_COORDINATOR for a partition the broker does not host]
+//   join-refused     a join (memberEpoch 0) answered UNKNOWN_MEMBER_ID or FENCED_MEMBER_EPOCH, not
+//                    injected: a join creates the member or, for a static member, replaces the one
+//                    holding its instance id, or fails with UNRELEASED_INSTANCE_ID
+//                    [GroupMetadataManager.consumerGroupHeartbeat, getOrMaybeSubscribeStaticConsumerGroupMember,
+//                    throwIfInstanceIdIsUnreleased]
+//   join-epoch-zero  a join answered NONE with memberEpoch 0: a member with nothing to revoke moves to
+//                    the target assignment epoch at once, given the partitions that are free
+//                    [CurrentAssignmentBuilder.computeNextAssignment: updateMemberEpoch(targetAssignmentEpoch)]
+// Exit codes: 0 no suspect, 1 suspects printed, 2 bad usage or a malformed trace.
 import { readTraceFile } from '../oracle/trace/read.ts';
-import { scriptArgs } from './args.ts';
+import { TraceError } from '../oracle/trace/errors.ts';
 
-const args = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !(all[i - 1] ?? '').startsWith('--'));
-const { num } = scriptArgs();
-const file = args[0];
-if (file === undefined) {
-  console.error('usage: npx tsx scripts/kip848-scan.ts FILE [--session-timeout MS]');
-  process.exit(2);
+interface Suspect {
+  rule: 'not-coordinator' | 'join-refused' | 'join-epoch-zero';
+  line: number;
+  what: string;
 }
-const sessionTimeoutMs = num('session-timeout') ?? 6000;
-const trace = readTraceFile(file);
 
-interface Member {
-  owned: Set<string>;
-  lastOkMs: number | null;
-  lastOkLine: number;
-  epoch: number | null;
-  alive: boolean;
-  heartbeatInFlight: number | null;
-  lastRequestEpoch: number | null;
+/** The group's coordinator as the trace last showed it, and the line that showed it. */
+interface Coordinator {
+  broker: number;
+  line: number;
 }
-const members = new Map<string, Member>();
-const key = (e: { client: string; incarnation?: number }): string => `${e.client}#${e.incarnation ?? 1}`;
-const member = (k: string): Member => {
-  let m = members.get(k);
-  if (m === undefined) members.set(k, (m = { owned: new Set(), lastOkMs: null, lastOkLine: 0, epoch: null, alive: true, heartbeatInFlight: null, lastRequestEpoch: null }));
-  return m;
-};
-const findings: string[] = [];
-const injected = new Map<string, string[]>();
-let coordinator: number | null = null;
-let epochZero = 0;
 
-for (const { line, event: e } of trace.events) {
-  if (e.event === 'fault') {
-    if (e.kind === 'inject_errors' && e.api !== undefined) injected.set(e.api, [...(injected.get(e.api) ?? []), ...(e.errors ?? [])]);
-    if (e.kind === 'clear_errors' && e.api !== undefined) injected.set(e.api, []);
-    if (e.kind === 'coordinator_move' && e.broker !== undefined) coordinator = e.broker;
-    continue;
-  }
-  if (!('client' in e)) continue;
-  const k = key(e);
-  const m = member(k);
-  const consumeInjected = (api: string, error: string): boolean => {
-    const q = injected.get(api) ?? [];
-    const i = q.indexOf(error);
-    if (i < 0) return false;
-    q.splice(i, 1);
-    return true;
-  };
-  if (e.event === 'stopped') m.alive = false;
-  if (e.event === 'assigned') m.owned = new Set(e.partitions);
-  if (e.event === 'revoked') for (const p of e.partitions) m.owned.delete(p);
-  if (e.event === 'lost') m.owned = new Set();
-  if (e.event === 'response' && e.api === 'FindCoordinator' && e.errorCode === 'NONE' && e.coordinator !== undefined) coordinator = e.coordinator;
-  if (e.event === 'request' && e.api === 'ConsumerGroupHeartbeat') {
-    m.heartbeatInFlight = line;
-    m.lastRequestEpoch = e.memberEpoch ?? null;
-  }
-  if (e.event === 'response' && e.api === 'ConsumerGroupHeartbeat') {
-    m.heartbeatInFlight = null;
-    if (e.errorCode === 'NONE') {
-      if (m.lastRequestEpoch === 0 && e.memberEpoch === 0) epochZero++;
-      if (m.lastRequestEpoch !== null && m.lastRequestEpoch > 0 && m.epoch !== null && e.memberEpoch !== undefined && e.memberEpoch >= 0 && e.memberEpoch < m.epoch) {
-        findings.push(`epoch-down line ${line}: ${k} answered epoch ${e.memberEpoch} after ${m.epoch} (line ${m.lastOkLine})`);
-      }
-      if (e.memberEpoch !== undefined && e.memberEpoch >= 0) m.epoch = e.memberEpoch;
-      m.lastOkMs = e.tMs;
-      m.lastOkLine = line;
-      for (const p of e.assignment ?? []) {
-        for (const [other, o] of members) {
-          if (other === k || !o.alive || !o.owned.has(p) || o.lastOkMs === null) continue;
-          if (e.tMs - o.lastOkMs <= sessionTimeoutMs) {
-            findings.push(`overlap line ${line}: ${p} given to ${k} while ${other} owns it (its last successful heartbeat at line ${o.lastOkLine}, ${Math.round(e.tMs - o.lastOkMs)} ms before)`);
-          }
-        }
-      }
-    } else if (e.errorCode === 'FENCED_MEMBER_EPOCH' || e.errorCode === 'UNKNOWN_MEMBER_ID') {
-      const wasInjected = consumeInjected('ConsumerGroupHeartbeat', e.errorCode);
-      const inTime = m.lastOkMs !== null && e.tMs - m.lastOkMs <= sessionTimeoutMs;
-      if (!wasInjected && inTime && m.lastRequestEpoch === m.epoch) {
-        findings.push(`fenced line ${line}: ${k} answered ${e.errorCode} for epoch ${m.lastRequestEpoch}, the epoch last given to it (line ${m.lastOkLine}, ${Math.round(e.tMs - m.lastOkMs!)} ms before)`);
-      }
-      m.epoch = null;
-    } else consumeInjected('ConsumerGroupHeartbeat', e.errorCode);
-  }
-  if (e.event === 'response' && e.api === 'OffsetCommit') {
-    if (e.errorCode === 'STALE_MEMBER_EPOCH' && !consumeInjected('OffsetCommit', 'STALE_MEMBER_EPOCH') && e.generationId === m.epoch && m.heartbeatInFlight === null) {
-      findings.push(`stale line ${line}: ${k} committed with epoch ${e.generationId}, the epoch last given to it, no heartbeat in flight`);
-    } else if (e.errorCode !== 'NONE') consumeInjected('OffsetCommit', e.errorCode);
-    if (e.errorCode === 'NONE' && coordinator !== null && e.broker !== undefined && e.broker !== coordinator) {
-      findings.push(`not-coord line ${line}: ${k}'s OffsetCommit answered NONE by broker ${e.broker}, the coordinator is broker ${coordinator}`);
+function scanKip848Trace(file: string): Suspect[] {
+  const trace = readTraceFile(file);
+  const suspects: Suspect[] = [];
+  const injected: string[] = [];
+  let coordinator = null as Coordinator | null;
+  /** Requests in flight by client incarnation and correlation id: the line, the coordinator then, the epoch sent. */
+  const sent = new Map<string, { line: number; coordinator: Coordinator | null; memberEpoch?: number }>();
+  for (const { line, event: e } of trace.events) {
+    if (e.event === 'fault') {
+      if (e.kind === 'inject_errors' && e.api === 'ConsumerGroupHeartbeat') injected.push(...(e.errors ?? []));
+      if (e.kind === 'clear_errors' && e.api === 'ConsumerGroupHeartbeat') injected.length = 0;
+      // Written when sent and again when the mock acknowledged it: the second line is when it holds.
+      if (e.kind === 'coordinator_move' && e.broker !== undefined && e.note?.startsWith('acknowledged') === true) coordinator = { broker: e.broker, line };
+      continue;
+    }
+    if (e.event !== 'request' && e.event !== 'response') continue;
+    const key = `${e.client}#${e.incarnation ?? 1}#${String(e.correlationId)}`;
+    if (e.event === 'request') {
+      sent.set(key, { line, coordinator, memberEpoch: e.api === 'ConsumerGroupHeartbeat' ? e.memberEpoch : undefined });
+      continue;
+    }
+    const request = sent.get(key);
+    sent.delete(key);
+    if (e.api === 'FindCoordinator' && e.errorCode === 'NONE' && e.coordinator !== undefined) coordinator = { broker: e.coordinator, line };
+    if (request === undefined) continue;
+    if ((e.api === 'OffsetCommit' || e.api === 'OffsetFetch') && e.errorCode === 'NONE' && request.coordinator !== null && e.broker !== undefined && e.broker !== request.coordinator.broker) {
+      suspects.push({
+        rule: 'not-coordinator',
+        line,
+        what: `${e.client}#${e.incarnation ?? 1}'s ${e.api} (line ${request.line}) answered NONE by broker ${e.broker}; the coordinator was broker ${request.coordinator.broker} (line ${request.coordinator.line})`,
+      });
+    }
+    if (e.api !== 'ConsumerGroupHeartbeat' || request.memberEpoch !== 0) continue;
+    const i = injected.indexOf(e.errorCode);
+    if (e.errorCode !== 'NONE' && i >= 0) {
+      injected.splice(i, 1);
+      continue;
+    }
+    if (e.errorCode === 'UNKNOWN_MEMBER_ID' || e.errorCode === 'FENCED_MEMBER_EPOCH') {
+      suspects.push({ rule: 'join-refused', line, what: `${e.client}#${e.incarnation ?? 1}'s join (line ${request.line}) answered ${e.errorCode}` });
+    }
+    if (e.errorCode === 'NONE' && e.memberEpoch === 0) {
+      suspects.push({ rule: 'join-epoch-zero', line, what: `${e.client}#${e.incarnation ?? 1}'s join (line ${request.line}) answered NONE at member epoch 0` });
     }
   }
+  return suspects;
 }
 
-console.log(`${file}: ${trace.events.length} events, ${members.size} member incarnations`);
-console.log(`joins answered NONE with memberEpoch 0: ${epochZero}`);
-if (findings.length === 0) console.log('no suspect');
-for (const f of findings) console.log(f);
+const files = process.argv.slice(2);
+if (files.length === 0 || files.some((f) => f.startsWith('-'))) {
+  const help = files.includes('--help') || files.includes('-h');
+  (help ? console.log : console.error)('usage: npx tsx scripts/kip848-scan.ts FILE...');
+  process.exit(help ? 0 : 2);
+}
+let found = 0;
+try {
+  for (const file of files) {
+    const suspects = scanKip848Trace(file);
+    found += suspects.length;
+    const byRule = new Map<string, Suspect[]>();
+    for (const s of suspects) byRule.set(s.rule, [...(byRule.get(s.rule) ?? []), s]);
+    console.log(`${file}: ${suspects.length === 0 ? 'no suspect' : [...byRule].map(([r, xs]) => `${r} ×${xs.length}`).join(', ')}`);
+    for (const [rule, xs] of byRule) for (const s of xs.slice(0, 3)) console.log(`  ${rule} line ${s.line}: ${s.what}`);
+  }
+} catch (e) {
+  console.error(e instanceof TraceError ? `error: ${e.message}` : (e as Error).message);
+  process.exit(2);
+}
+process.exit(found === 0 ? 0 : 1);
