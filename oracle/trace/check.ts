@@ -19,8 +19,11 @@ export interface CheckResult {
   readonly doc: string;
   readonly ref: string;
   readonly needs: string;
-  /** ok: judged lines and none violated; violated; not-run: no line could be judged. */
-  readonly status: 'ok' | 'violated' | 'not-run';
+  /**
+   * ok: judged lines and none violated; violated; not-run: no line could be judged;
+   * not-applicable: the check judges another group protocol than the trace's.
+   */
+  readonly status: 'ok' | 'violated' | 'not-run' | 'not-applicable';
   readonly judged: number;
   /** Lines it could not judge, by reason. */
   readonly skipped: Readonly<Record<string, number>>;
@@ -45,43 +48,59 @@ export function checkTraceFile(file: string, checks: readonly TraceCheck[] = TRA
   return checkTrace(readTraceFile(file), checks);
 }
 
+/**
+ * The checks a trace is judged by: those of its group protocol. A promise both protocols make
+ * under one name (FencedMemberGetsNoSuccess) has a check per protocol; the report lists the name
+ * once, as the check that applies. Other checks are listed as not applicable.
+ */
+function applicable(checks: readonly TraceCheck[], header: TraceHeader): { check: TraceCheck; applies: boolean }[] {
+  const protocol = header.groupProtocol ?? 'classic';
+  const applies = (c: TraceCheck): boolean => c.protocols.includes(protocol);
+  return checks
+    .filter((c) => applies(c) || !checks.some((other) => other !== c && other.name === c.name && applies(other)))
+    .filter((c, i, all) => all.findIndex((other) => other.name === c.name) === i)
+    .map((check) => ({ check, applies: applies(check) }));
+}
+
 export function checkTrace(trace: Trace, checks: readonly TraceCheck[] = TRACE_CHECKS): TraceReport {
   const state = new TraceState(trace.header);
-  const tallies = checks.map((check) => ({ check, judged: 0, skipped: {} as Record<string, number>, count: 0, violations: [] as Verdict[] }));
+  const tallies = applicable(checks, trace.header).map(({ check, applies }) => ({ check, applies, judged: 0, skipped: {} as Record<string, number>, count: 0, violations: [] as Verdict[] }));
+  const contextOf = (tally: (typeof tallies)[number]): CheckContext => ({
+    judged: () => void tally.judged++,
+    skipped: (reason) => void (tally.skipped[reason] = (tally.skipped[reason] ?? 0) + 1),
+    violation: (at, message, witness, allowed) => {
+      tally.count++;
+      if (tally.violations.length >= KEEP_PER_CHECK) return;
+      tally.violations.push({
+        check: tally.check.name,
+        line: at.line,
+        tMs: at.tMs,
+        client: at.clientKey,
+        message,
+        witness: [...witness].sort((a, b) => a.line - b.line),
+        allowed: allowed ?? null,
+        state: state.snapshot(),
+      });
+    },
+  });
+  const running = tallies.filter((t) => t.applies).map((tally) => ({ tally, ctx: contextOf(tally) }));
   const events: Record<string, number> = {};
   for (const line of trace.events) {
     const kind = line.event.event === 'request' || line.event.event === 'response' ? `${line.event.event} ${line.event.api}` : line.event.event;
     events[kind] = (events[kind] ?? 0) + 1;
     const step = state.resolve(line);
-    for (const tally of tallies) {
-      const ctx: CheckContext = {
-        judged: () => void tally.judged++,
-        skipped: (reason) => void (tally.skipped[reason] = (tally.skipped[reason] ?? 0) + 1),
-        violation: (at, message, witness, allowed) => {
-          tally.count++;
-          if (tally.violations.length >= KEEP_PER_CHECK) return;
-          tally.violations.push({
-            check: tally.check.name,
-            line: at.line,
-            tMs: at.tMs,
-            client: at.clientKey,
-            message,
-            witness: [...witness].sort((a, b) => a.line - b.line),
-            allowed: allowed ?? null,
-            state: state.snapshot(),
-          });
-        },
-      };
-      tally.check.onStep(step, state, ctx);
-    }
+    for (const { tally, ctx } of running) tally.check.onStep(step, state, ctx);
     state.apply(step);
+    for (const { tally, ctx } of running) tally.check.afterStep?.(step, state, ctx);
   }
+  for (const { tally, ctx } of running) tally.check.onEnd?.(state, ctx);
+  for (const tally of tallies) tally.violations.sort((a, b) => a.line - b.line);
   const results: CheckResult[] = tallies.map((t) => ({
     name: t.check.name,
     doc: t.check.doc,
     ref: t.check.ref,
     needs: t.check.needs,
-    status: t.count > 0 ? 'violated' : t.judged > 0 ? 'ok' : 'not-run',
+    status: !t.applies ? 'not-applicable' : t.count > 0 ? 'violated' : t.judged > 0 ? 'ok' : 'not-run',
     judged: t.judged,
     skipped: t.skipped,
     violationCount: t.count,

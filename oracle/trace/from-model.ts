@@ -20,7 +20,8 @@ import { TRACE_FORMAT, type KafkaError, type TraceEvent, type TraceHeader } from
  *   REQUEST_TIMED_OUT / NETWORK_EXCEPTION, as the Java client's future fails;
  * - incarnation: our own count of process starts (a restart of a stopped process is a new one);
  *   a process that stops (close, crash, fatal error) -> `stopped` after the step's other lines;
- * - notes "assigned [...] in generation N" -> `assigned`; "partitions revoked/lost ..." ->
+ * - notes "assigned [...] in generation N" (classic) and "partitions assigned (onPartitionsAssigned)"
+ *   (KIP-848, with everything the consumer then owns and its member epoch) -> `assigned`; "partitions revoked/lost ..." ->
  *   `revoked`/`lost`; "processed t-0[3,7)" -> `processed` per offset; an OffsetCommit answered
  *   NONE -> `committed` with the request's offsets;
  * - history events: broker crash/restart/move -> `fault`s, topics -> `topics_changed`, a group
@@ -52,6 +53,9 @@ export function traceFromRun(config: ModelConfig, run: RunResult, options: FromM
     implementation: 'groupspec model',
     source: options.source ?? 'oracle/trace/from-model.ts',
     staticMembership,
+    ...(config.client.groupProtocol === 'consumer'
+      ? { groupProtocol: 'consumer' as const, consumerGroupSessionTimeoutMs: config.coordinator.consumerGroupSessionTimeoutMs }
+      : {}),
   };
   const converter = new Converter(start, topics, options.processed ?? true);
   for (const step of run.trace) converter.step(step);
@@ -235,6 +239,19 @@ class Converter {
         });
       case 'OffsetFetch':
         return this.push({ ...base, api: 'OffsetFetch', partitions: [...body.partitions] });
+      case 'ConsumerGroupHeartbeat':
+        // The model sends -1 for "rebalanceTimeoutMs unchanged", as Kafka's client does; the trace says null.
+        return this.push({
+          ...base,
+          api: 'ConsumerGroupHeartbeat',
+          memberId: body.memberId,
+          memberEpoch: body.memberEpoch,
+          groupInstanceId: body.instanceId,
+          rebalanceTimeoutMs: body.rebalanceTimeoutMs === -1 ? null : body.rebalanceTimeoutMs,
+          subscribedTopicNames: body.subscribedTopicNames === null ? null : [...body.subscribedTopicNames],
+          serverAssignor: body.serverAssignor,
+          topicPartitions: body.topicPartitions === null ? null : [...body.topicPartitions],
+        });
     }
   }
 
@@ -285,6 +302,16 @@ class Converter {
       }
       case 'OffsetFetch':
         return this.push({ ...base, api: 'OffsetFetch', errorCode, ...(errorCode === 'NONE' ? { offsets: Object.fromEntries(body.offsets.map((o) => [o.partition, o.committedOffset])) } : {}) });
+      case 'ConsumerGroupHeartbeat':
+        // An error answer carries no member identity worth stating (Kafka leaves the defaults).
+        return this.push({
+          ...base,
+          api: 'ConsumerGroupHeartbeat',
+          errorCode,
+          ...(errorCode === 'NONE'
+            ? { memberId: body.memberId, memberEpoch: body.memberEpoch, heartbeatIntervalMs: body.heartbeatIntervalMs, assignment: body.assignment === null ? null : [...body.assignment] }
+            : {}),
+        });
     }
     void world;
   }
@@ -296,6 +323,10 @@ class Converter {
     let m = /^assigned \[(.*)\] in generation (-?\d+)$/.exec(text);
     if (m !== null) {
       return this.push({ ...base, event: 'assigned', memberId: c.memberId, generationId: Number(m[2]), partitions: list(m[1]) });
+    }
+    // The consumer protocol's reconciliation adds partitions (onPartitionsAssigned): the application now owns them all.
+    if (text.startsWith('partitions assigned (onPartitionsAssigned): ')) {
+      return this.push({ ...base, event: 'assigned', memberId: c.memberId, generationId: c.generationId, partitions: [...c.assignment] });
     }
     m = /^partitions (revoked|lost)[^:]*: (.*)$/.exec(text);
     if (m !== null) {

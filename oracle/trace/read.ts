@@ -180,12 +180,14 @@ function checkPartitions(event: TraceEvent, topics: Record<string, number>, file
     case 'request':
       if (event.api === 'OffsetCommit') keys('offsets', event.offsets);
       if (event.api === 'OffsetFetch') list('partitions', event.partitions);
+      if (event.api === 'ConsumerGroupHeartbeat') list('topicPartitions', event.topicPartitions ?? undefined);
       if (event.api === 'SyncGroup' && event.assignments !== undefined) {
         for (const [member, tps] of Object.entries(event.assignments)) tps.forEach((tp, i) => check(tp, ['assignments', member, i]));
       }
       return;
     case 'response':
       if (event.api === 'SyncGroup') list('assignment', event.assignment);
+      if (event.api === 'ConsumerGroupHeartbeat') list('assignment', event.assignment ?? undefined);
       if (event.api === 'OffsetFetch') keys('offsets', event.offsets);
       if (event.api === 'OffsetCommit') keys('partitions', event.partitions);
       return;

@@ -16,13 +16,14 @@ export function renderReport(report: TraceReport): string {
     out.push('', 'First violation of each other check:');
     for (const c of others) out.push(...renderVerdict(c.violations[0], '  ', false));
   }
-  const ran = report.checks.filter((c) => c.status !== 'not-run').length;
+  const applying = report.checks.filter((c) => c.status !== 'not-applicable').length;
+  const ran = report.checks.filter((c) => c.status !== 'not-run' && c.status !== 'not-applicable').length;
   const violated = report.checks.filter((c) => c.status === 'violated').length;
   out.push(
     '',
     report.violationCount === 0
-      ? `OK: no violation; ${ran} of ${report.checks.length} checks ran`
-      : `VIOLATION: ${report.violationCount} violation(s) of ${violated} check(s); ${ran} of ${report.checks.length} checks ran`,
+      ? `OK: no violation; ${ran} of ${applying} checks ran`
+      : `VIOLATION: ${report.violationCount} violation(s) of ${violated} check(s); ${ran} of ${applying} checks ran`,
   );
   return `${out.join('\n')}\n`;
 }
@@ -35,6 +36,8 @@ function statusText(c: CheckResult): string {
       return `VIOLATED ${c.violationCount}x, first at line ${c.violations[0].line}; judged ${c.judged}${skipText}`;
     case 'ok':
       return `ok, judged ${c.judged}${skipText}`;
+    case 'not-applicable':
+      return 'does not apply to this group protocol';
     default:
       return skipText === '' ? `not run: no line it applies to (it needs ${c.needs})` : `not run${skipText}`;
   }

@@ -105,9 +105,16 @@ export const headerSchema = z.strictObject({
    * the default) or "consumer" (KIP-848 ConsumerGroupHeartbeat). It selects the checks that apply.
    */
   groupProtocol: z.enum(['classic', 'consumer']).optional(),
+  /**
+   * The coordinator's group.consumer.session.timeout.ms (KIP-848; a broker setting, so no request
+   * carries it). Without it, checks that need to know when a consumer-protocol member's session
+   * can have expired judge only what later lines prove.
+   */
+  consumerGroupSessionTimeoutMs: z.number().int().positive().optional(),
   note: z.string().optional(),
 });
 export type TraceHeader = z.infer<typeof headerSchema>;
+export type GroupProtocol = NonNullable<TraceHeader['groupProtocol']>;
 
 const base = { tMs: z.number().nonnegative(), note: z.string().optional() };
 const client = { ...base, client: name, incarnation: z.number().int().positive().optional() };

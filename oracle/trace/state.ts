@@ -1,3 +1,4 @@
+import { ConsumerMembers } from './consumer-members.ts';
 import type { TraceLine } from './read.ts';
 import type { Api, KafkaError, RequestEvent, TraceEvent, TraceHeader } from './schema.ts';
 
@@ -21,6 +22,8 @@ export interface Pending {
   readonly commits: CommitAttempt[];
   /** The coordinator era the request was sent in. */
   readonly era: number;
+  /** The log era the request was sent in. */
+  readonly logEra: number;
 }
 
 /** The member a request was sent as; null where the trace does not say. */
@@ -49,6 +52,14 @@ export interface Step {
    * (or group): it belongs to no era, and gets a number no other line has (-line).
    */
   readonly era: number;
+  /**
+   * The log era: like `era`, but it ends only where the group's log may have been lost or
+   * restarted (the coordinator's broker, or one the trace does not name, going down or up; the
+   * group deleted). Consumer-protocol answers are sent
+   * once their records are committed, so a new coordinator loads every state a member was answered
+   * with; only a lost log (or a deleted group) starts epochs again.
+   */
+  readonly logEra: number;
 }
 
 export interface JoinObs {
@@ -172,6 +183,19 @@ const ERA_ERRORS: ReadonlySet<KafkaError> = new Set<KafkaError>([
 ]);
 
 const ERA_FAULTS = new Set(['broker_down', 'broker_up', 'coordinator_move', 'group_deleted']);
+const LOG_ERA_FAULTS = new Set(['broker_down', 'broker_up', 'group_deleted']);
+
+/** Answers the client made up for a request that got none: its connection failed (or was given up). */
+const CONNECTION_FAILURES: ReadonlySet<KafkaError> = new Set<KafkaError>(['REQUEST_TIMED_OUT', 'NETWORK_EXCEPTION']);
+
+/** An exchange whose request and answer the observer saw (see TraceState.processedBefore). */
+export interface SeenExchange {
+  /** The answer's line. */
+  readonly line: number;
+  readonly requestLine: number | null;
+  readonly clientKey: string;
+  readonly broker: number | null;
+}
 
 export function clientKeyOf(event: TraceEvent): string | null {
   return 'client' in event && event.client !== undefined && event.event !== 'fault' ? `${event.client}#${event.incarnation ?? 1}` : null;
@@ -179,6 +203,8 @@ export function clientKeyOf(event: TraceEvent): string | null {
 
 export class TraceState {
   era = 0;
+  /** See Step.logEra. */
+  logEra = 0;
   coordinator: number | null = null;
   readonly clients = new Map<string, ClientView>();
   readonly generations = new Map<number, GenerationView>();
@@ -193,6 +219,8 @@ export class TraceState {
   /** Member id -> its latest keep-alive, and its session and rebalance timeouts. */
   readonly keepAlive = new Map<string, KeepAlive>();
   readonly timeouts = new Map<string, { sessionTimeoutMs: number | null; rebalanceTimeoutMs: number | null }>();
+  /** KIP-848 members (consumer protocol), by member id. */
+  readonly consumer: ConsumerMembers;
   private readonly pending = new Map<string, Pending[]>();
   private readonly instances = new Map<string, string | null>();
   private readonly latestIncarnation = new Map<string, number>();
@@ -200,11 +228,20 @@ export class TraceState {
   /** OffsetCommit exchanges by client, correlation id and broker, for `committed` lines. */
   private readonly commitExchanges = new Map<string, { request: Pending | null; responseLine: number }>();
 
+  /** "client#incarnation>broker" (broker "*": any) -> lines where that connection may have been replaced. */
+  private readonly connectionBreaks = new Map<string, number[]>();
+
   /** Current partition count per topic (0: deleted). */
   private readonly topicCounts: Record<string, number>;
 
   constructor(readonly header: TraceHeader) {
     this.topicCounts = { ...header.topics };
+    this.consumer = new ConsumerMembers(header.staticMembership);
+  }
+
+  /** The requests of a client incarnation still waiting for their answer, oldest first. */
+  pendingOf(clientKey: string): readonly Pending[] {
+    return this.pending.get(clientKey) ?? [];
   }
 
   /**
@@ -218,6 +255,29 @@ export class TraceState {
     for (const partition of targets) {
       this.commits.push({ clientKey: 'harness', partition, offset: -1, requestLine: step.line, outcomeLine: step.line, outcome: 'unknown' });
     }
+  }
+
+  /**
+   * Was the exchange `earlier` certainly processed by the coordinator before the request `later`?
+   * Yes when its answer arrived before `later` was sent; or when both went from one client
+   * incarnation to one broker, `earlier` first, over one connection: Kafka reads a connection's
+   * next request only once it has sent the answer to the previous one (SocketServer mutes the
+   * channel from REQUEST_RECEIVED to RESPONSE_SENT). **Assumption:** a client sends its group
+   * requests to a broker over one connection, which is replaced only after a request on it failed
+   * client-side (REQUEST_TIMED_OUT, NETWORK_EXCEPTION) or the broker went down or up.
+   */
+  processedBefore(earlier: SeenExchange, later: Pending): boolean {
+    if (earlier.line < later.line) return true;
+    const broker = later.event.broker;
+    if (earlier.requestLine === null || earlier.requestLine >= later.line || broker === undefined || earlier.broker !== broker) return false;
+    if (earlier.clientKey !== clientKeyOf(later.event)) return false;
+    const between = (key: string): boolean => (this.connectionBreaks.get(key) ?? []).some((l) => l > earlier.requestLine! && l < later.line);
+    return ![`${earlier.clientKey}>${broker}`, `${earlier.clientKey}>*`, `*>${broker}`, '*>*'].some(between);
+  }
+
+  private connectionBroke(clientKey: string, broker: number | undefined, line: number): void {
+    const key = `${clientKey}>${broker ?? '*'}`;
+    this.connectionBreaks.set(key, [...(this.connectionBreaks.get(key) ?? []), line]);
   }
 
   /** The group.instance.id of a member: a string, null (dynamic), or undefined (unknown). */
@@ -258,7 +318,8 @@ export class TraceState {
       if (event.errorCode !== 'NONE') injected = this.consumeInjected(event.api, event.errorCode, event.injected);
     }
     const era = request !== null && request.era !== this.era ? -line : this.era;
-    return { line, tMs: event.tMs, event, clientKey, request, identity: identityOf(event, request), injected, era };
+    const logEra = request !== null && request.logEra !== this.logEra ? -line : this.logEra;
+    return { line, tMs: event.tMs, event, clientKey, request, identity: identityOf(event, request), injected, era, logEra };
   }
 
   /** Update what the observer knows with a resolved line (after the checks have seen it). */
@@ -291,14 +352,19 @@ export class TraceState {
         return;
       case 'fault':
         if (ERA_FAULTS.has(event.kind)) this.era++;
+        // A broker other than the coordinator going down or up leaves the group's log where it is.
+        if (LOG_ERA_FAULTS.has(event.kind) && (event.kind === 'group_deleted' || event.broker === undefined || this.coordinator === null || event.broker === this.coordinator)) this.logEra++;
+        if (event.kind === 'broker_down' || event.kind === 'broker_up') this.connectionBroke('*', event.broker, step.line);
         if (event.kind === 'group_deleted') {
           // A deleted group (DeleteGroups, or an Empty group whose offsets all expired) starts again
           // at generation 0 (ClassicGroup's constructor), and its offsets are gone.
           this.generations.clear();
+          this.consumer.reset();
           this.deleteOffsets(step, null);
         }
         if (event.kind === 'offsets_deleted') this.deleteOffsets(step, event.partitions ?? null);
         if (event.kind === 'topics_changed' && event.topics !== undefined) {
+          this.consumer.forgetTopics(Object.keys(event.topics));
           // Partitions a topic no longer has (deleted, or re-created smaller) lose their offsets
           // (GroupCoordinatorService.onPartitionsDeleted).
           const gone: string[] = [];
@@ -342,7 +408,7 @@ export class TraceState {
   }
 
   private applyRequest(step: Step, event: RequestEvent): void {
-    const pending: Pending = { line: step.line, tMs: step.tMs, event, commits: [], era: this.era };
+    const pending: Pending = { line: step.line, tMs: step.tMs, event, commits: [], era: this.era, logEra: this.logEra };
     if (event.api === 'OffsetCommit') {
       const offsets = event.offsets;
       const attempts: CommitAttempt[] =
@@ -353,6 +419,7 @@ export class TraceState {
       this.commits.push(...attempts);
     }
     if (event.api === 'LeaveGroup' && event.memberId !== undefined) this.leaveRequests.set(event.memberId, step.line);
+    if (event.api === 'ConsumerGroupHeartbeat') this.consumer.onRequest(step, event);
     if ('groupInstanceId' in event && event.groupInstanceId !== undefined && event.memberId !== undefined && event.memberId !== '') {
       this.instances.set(event.memberId, event.groupInstanceId);
     }
@@ -365,9 +432,13 @@ export class TraceState {
     const event = step.event;
     if (event.event !== 'response') return;
     if (event.errorCode !== 'NONE' && ERA_ERRORS.has(event.errorCode)) this.era++;
+    if (CONNECTION_FAILURES.has(event.errorCode)) this.connectionBroke(client.key, event.broker, step.line);
     const request = step.request;
     const id = step.identity;
     switch (event.api) {
+      case 'ConsumerGroupHeartbeat':
+        this.consumer.onResponse(step, event);
+        return;
       case 'FindCoordinator':
         if (event.errorCode === 'NONE' && event.coordinator !== undefined) {
           if (this.coordinator !== null && this.coordinator !== event.coordinator) this.era++;
@@ -429,6 +500,10 @@ export class TraceState {
         return;
       case 'OffsetCommit':
         this.settleCommits(step, request);
+        if (event.errorCode === 'UNKNOWN_MEMBER_ID' && !step.injected && this.header.groupProtocol === 'consumer') {
+          const m = this.consumer.get(id.memberId);
+          if (m !== undefined) this.consumer.markRemoved(m, step, 'its offset commit was answered UNKNOWN_MEMBER_ID');
+        }
         if (event.errorCode === 'NONE') this.commitExchanges.set(exchangeKey(client.key, event.correlationId, event.broker), { request, responseLine: step.line });
         if (event.errorCode !== 'NONE' || id.memberId === null || id.generationId === null || id.generationId < 0) return;
         this.observeGeneration(step, id.generationId, id.memberId);
@@ -529,7 +604,24 @@ export class TraceState {
           }),
       ),
       acknowledgedOffsets: acknowledged,
+      ...(this.header.groupProtocol === 'consumer' ? { consumerGroupMembers: this.consumerSnapshot() } : {}),
     };
+  }
+
+  /** Each KIP-848 member as the observer last saw it. */
+  private consumerSnapshot(): Record<string, unknown> {
+    return Object.fromEntries(
+      [...this.consumer.members.values()].map((m) => [
+        m.memberId,
+        {
+          client: m.clientKey,
+          memberEpoch: m.epochs.at(-1)?.epoch ?? null,
+          assignment: m.assignment?.partitions ?? null,
+          mayHold: [...m.holds.keys()].sort(),
+          ...(m.leaveLine !== null ? { leftAtLine: m.leaveLine } : {}),
+        },
+      ]),
+    );
   }
 }
 
@@ -541,8 +633,8 @@ function identityOf(event: TraceEvent, request: Pending | null): Identity {
   if (event.event !== 'request' && event.event !== 'response') return { memberId: null, generationId: null, groupInstanceId: undefined };
   const req = request?.event as Partial<{ memberId: string; generationId: number; groupInstanceId: string | null }> | undefined;
   const own = event as Partial<{ memberId: string; generationId: number; groupInstanceId: string | null }>;
-  // A JoinGroup response's memberId is the id it hands out, not the one the request was sent as.
-  const fromResponse = event.event === 'response' && event.api !== 'JoinGroup';
+  // A JoinGroup (or ConsumerGroupHeartbeat) response's memberId is the id it hands out, not the one the request was sent as.
+  const fromResponse = event.event === 'response' && event.api !== 'JoinGroup' && event.api !== 'ConsumerGroupHeartbeat';
   const pick = <K extends 'memberId' | 'generationId' | 'groupInstanceId'>(key: K) => (event.event === 'request' ? own[key] : fromResponse ? (own[key] ?? req?.[key]) : req?.[key]);
   return { memberId: pick('memberId') ?? null, generationId: pick('generationId') ?? null, groupInstanceId: pick('groupInstanceId') };
 }

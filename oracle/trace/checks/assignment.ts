@@ -1,6 +1,6 @@
 import { parseTopicPartition } from '../schema.ts';
 import type { Step, TraceState } from '../state.ts';
-import type { CheckContext, TraceCheck } from '../verdict.ts';
+import { CLASSIC_ONLY, type CheckContext, type TraceCheck } from '../verdict.ts';
 
 /**
  * Assignments: what SyncGroup delivered for a generation (coordinator view) and what the
@@ -60,6 +60,7 @@ export const NoDoublePartitionOwnership: TraceCheck = {
     'Two members never receive the same partition in SyncGroup answers of the same generation (a static ' +
     "member's replacement inherits its old member id's assignment, which is allowed).",
   ref: 'kafka-semantics.md §2.2 (i); GroupMetadataManager.setAndPropagateAssignment; ConsumerPartitionAssignor',
+  protocols: CLASSIC_ONLY,
   ...judgingSyncAnswers(({ memberId, generationId, assignment }, step, state, ctx) => {
     const mine = new Set(assignment);
     for (const other of state.generation(generationId).syncs) {
@@ -82,6 +83,7 @@ export const GenerationAssignmentIsUnique: TraceCheck = {
     'A member never receives two different assignments for the same generation: once SyncGroup delivered an ' +
     'assignment for a generation, every later answer for that generation (a retry, a new coordinator) repeats it.',
   ref: 'kafka-semantics.md §4.4; GroupMetadataManager.completeClassicGroupSync (the answer waits for the append)',
+  protocols: CLASSIC_ONLY,
   ...judgingSyncAnswers(({ memberId, generationId, assignment }, step, state, ctx) => {
     const earlier = state.generation(generationId).syncs.find((s) => s.memberId === memberId);
     if (earlier === undefined) return;
@@ -103,6 +105,7 @@ export const AssignedOnlyToSubscribers: TraceCheck = {
     'assignor saw for that generation (the JoinGroup member metadata), or the subscription the member sent in ' +
     'the JoinGroup request of that generation.',
   ref: 'kafka-semantics.md §2.2 (ii); ConsumerPartitionAssignor (assign only subscribed topics)',
+  protocols: CLASSIC_ONLY,
   needs: "SyncGroup answers with the assignment; subscriptions (JoinGroup members' topics or request protocols)",
   onStep(step, state, ctx) {
     const sync = syncAnswer(step, ctx);
@@ -138,6 +141,7 @@ export const AssignedMatchesSyncGroup: TraceCheck = {
     "partitions of an `assigned` event are among its SyncGroup answer's. (A client may withhold some, e.g. of " +
     'topics it no longer subscribes to.)',
   ref: 'ConsumerCoordinator.onJoinComplete (the assignment comes from SyncGroup); KafkaConsumer.assignment()',
+  protocols: CLASSIC_ONLY,
   needs: 'assigned events with generationId; SyncGroup answers with the assignment',
   onStep(step, state, ctx) {
     const e = step.event;
@@ -165,6 +169,7 @@ export const NoDoubleClientAssignment: TraceCheck = {
     'Across generations a consumer that was expelled and has not noticed yet (a zombie) may still believe it owns ' +
     'a partition that a newer generation gave to another: Kafka does not rule that out (NoZombieOwnership).',
   ref: 'model/invariants/client.ts NoDoubleClientAssignment; kafka-semantics.md §2.1',
+  protocols: CLASSIC_ONLY,
   needs: 'assigned events with generationId; stopped/revoked/lost events',
   onStep(step, state, ctx) {
     const e = step.event;

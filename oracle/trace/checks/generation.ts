@@ -1,5 +1,5 @@
 import type { GenerationObs, JoinObs, Step, TraceState } from '../state.ts';
-import type { TraceCheck } from '../verdict.ts';
+import { CLASSIC_ONLY, type TraceCheck } from '../verdict.ts';
 
 /**
  * Generations, membership and the JoinGroup answers: what one coordinator hands out must be
@@ -32,6 +32,7 @@ export const GenerationNeverDecreases: TraceCheck = {
     'sent. A client reset by UNKNOWN_MEMBER_ID may rejoin at any generation, but not at a lower one; only a new ' +
     'coordinator (which resumes from the last persisted generation) or a deleted group may go back.',
   ref: 'ClassicGroup.initNextGeneration (generationId++); kafka-semantics.md §1.1, §4.4',
+  protocols: CLASSIC_ONLY,
   needs: 'JoinGroup requests paired with their responses',
   onStep(step, state, ctx) {
     const e = step.event;
@@ -59,6 +60,7 @@ export const FencedMemberGetsNoSuccess: TraceCheck = {
     'than one the coordinator had already moved to, and not a member id after its LeaveGroup was acknowledged ' +
     '(each judged within one coordinator era, for requests sent after the fencing was observed).',
   ref: 'ClassicGroup.validateMember, validateOffsetCommit; GroupMetadataManager.validateSyncGroup, validateClassicGroupHeartbeat; kafka-semantics.md §1.3, §1.4',
+  protocols: CLASSIC_ONLY,
   needs: 'memberId/generationId of the request (on the request or the response), requests paired with responses',
   onStep(step, state, ctx) {
     const e = step.event;
@@ -101,6 +103,7 @@ export const SyncGroupAfterJoin: TraceCheck = {
     "SyncGroup succeeds only for a member of that generation's join: the member received a JoinGroup answer " +
     "for that generation, or is in the member list the leader received for it.",
   ref: 'GroupMetadataManager.validateSyncGroup (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION); ClassicGroup.validateMember',
+  protocols: CLASSIC_ONLY,
   needs: "memberId/generationId of the SyncGroup request; the member's JoinGroup answers",
   onStep(step, state, ctx) {
     const e = step.event;
@@ -129,6 +132,7 @@ export const JoinGroupResponsesAgree: TraceCheck = {
     "every member answered is in the leader's member list. The only change Kafka makes within a generation is a " +
     'static member rejoining in Stable, which replaces its old member id (and, if it led, the leader id).',
   ref: 'GroupMetadataManager.completeClassicGroupJoin (one answer per member from one group state), updateStaticMemberThenRebalanceOrCompleteJoin; KIP-345',
+  protocols: CLASSIC_ONLY,
   needs: 'JoinGroup answers; the broker that answered, if several may have',
   onStep(step, state, ctx) {
     const e = step.event;
@@ -180,6 +184,7 @@ export const LeaderIsMember: TraceCheck = {
     "The member list a JoinGroup answer gives the leader contains the leader and the member it is sent to; the " +
     "leader's own answer carries the list. Only the leader assigns, so a leader outside its group cannot complete the rebalance.",
   ref: 'GroupMetadataManager.completeClassicGroupJoin (members sent to the leader); ClassicGroup.add, maybeElectNewJoinedLeader',
+  protocols: CLASSIC_ONLY,
   needs: 'JoinGroup answers with the members field',
   onStep(step, _state, ctx) {
     const e = step.event;
@@ -202,6 +207,7 @@ export const MemberIdNotReused: TraceCheck = {
     'clientId (or group.instance.id) + "-" + a random UUID; fencing by member id relies on it, since a reused id ' +
     "lets a departed member's late requests pass as the new member's.",
   ref: 'ClassicGroup.generateMemberId; GroupMetadataManager.classicGroupJoinNewMember; KIP-394',
+  protocols: CLASSIC_ONLY,
   needs: 'JoinGroup answers',
   onStep(step, state, ctx) {
     const e = step.event;

@@ -1,5 +1,5 @@
 import type { CommitAttempt, Step, TraceState } from '../state.ts';
-import type { CheckContext, TraceCheck, Witness } from '../verdict.ts';
+import { ANY_PROTOCOL, type CheckContext, type TraceCheck, type Witness } from '../verdict.ts';
 
 /**
  * Durability of acknowledged commits. Commits are last-writer-wins, and the observer cannot see
@@ -76,6 +76,7 @@ export const NoAckedCommitLostAfterFailover: TraceCheck = {
     'until a later write replaces it, whatever coordinators came and went. Commits are last-writer-wins: offsets ' +
     'may go down, but only by a commit that could have been written after the acknowledged one.',
   ref: 'kafka-semantics.md §4.5, §5; CoordinatorRuntime (writes complete at the high watermark); KIP-101',
+  protocols: ANY_PROTOCOL,
   needs: 'committed events or OffsetCommit requests with offsets; OffsetFetch answers paired with their requests, or offsets_end',
   onStep(step, state, ctx) {
     const e = step.event;

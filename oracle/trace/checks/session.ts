@@ -1,5 +1,5 @@
 import type { GenerationObs, Step, TraceState } from '../state.ts';
-import type { TraceCheck } from '../verdict.ts';
+import { CLASSIC_ONLY, type TraceCheck } from '../verdict.ts';
 
 /**
  * Session expiry. A classic-protocol member's session timer restarts whenever the coordinator
@@ -20,7 +20,7 @@ import type { TraceCheck } from '../verdict.ts';
  */
 
 /** Timestamps come from the observer's clock: tolerate its rounding and scheduling jitter. */
-const SLACK_MS = 100;
+export const SLACK_MS = 100;
 
 /** A moment the group was certainly Stable: a heartbeat answered NONE in a generation already synced. */
 function stableSince(state: TraceState, step: Step, notBeforeMs: number): GenerationObs | null {
@@ -41,6 +41,7 @@ export const SessionNotExpiredEarly: TraceCheck = {
     'completed join, accepted heartbeat or (classic protocol) accepted offset commit, and while the group is not ' +
     'rebalancing, the coordinator does not answer it UNKNOWN_MEMBER_ID. Offset commits keep a classic member alive.',
   ref: 'OffsetMetadataManager.commitOffset ("offset commits maintain the session"); GroupMetadataManager.rescheduleClassicGroupMemberHeartbeat, completeClassicGroupJoin; KIP-62',
+  protocols: CLASSIC_ONLY,
   needs: "the request's member id; sessionTimeoutMs and rebalanceTimeoutMs on JoinGroup requests; requests paired with responses",
   onStep(step, state, ctx) {
     const e = step.event;

@@ -1,0 +1,40 @@
+import type { ConsumerMember, EpochAnswer, UnknownOutcome } from '../consumer-members.ts';
+import type { Step, TraceState } from '../state.ts';
+
+/**
+ * The member epoch the coordinator holds for a KIP-848 member, when the observer can know it: the
+ * epoch of its last answer, when that answer came before `sentLine` (the request being judged
+ * left after it), no heartbeat of the member has been sent since that answer's request (nor is
+ * one in flight) but ones that cannot have changed it (ConsumerMember.harmless), none of this membership had an unknown outcome, it did not leave, and its log
+ * was not lost since. Kafka changes a member's epoch only while processing one of its own
+ * heartbeats (GroupMetadataManager.maybeReconcile, consumerGroupStaticMemberGroupLeave) or
+ * removes it (consumerGroupFenceMember): so the coordinator's epoch is that answer's, or the
+ * member is gone. (Heartbeats answered with an error thrown before any change, like
+ * FENCED_MEMBER_EPOCH, change nothing; any other error counts as an unknown outcome.)
+ *
+ * `ownRequestLine`: the heartbeat being judged, which is then the member's latest request.
+ * `tolerateOne`: accept one heartbeat of unknown outcome sent after the last answered one, and
+ * return it as `unsure` — the coordinator's epoch is then the answer's or the one that heartbeat
+ * moved it to.
+ */
+export function knownEpoch(
+  step: Step,
+  state: TraceState,
+  m: ConsumerMember,
+  sentLine: number,
+  ownRequestLine: number | null,
+  tolerateOne = false,
+): { readonly last: EpochAnswer; readonly unsure: UnknownOutcome | null } | { readonly skip: string } {
+  const last = m.epochs.at(-1);
+  if (last === undefined || last.requestLine === null || last.line > sentLine) return { skip: "the member's epoch when the request was sent is unknown" };
+  const unsure = m.unknowns.length === 1 && tolerateOne && m.unknowns[0].line > last.requestLine ? m.unknowns[0] : null;
+  if (m.unknowns.length > 0 && unsure === null) return { skip: 'an earlier heartbeat of the member may have changed its epoch unseen' };
+  const expected = new Set([last.requestLine, ...(unsure === null ? [] : [unsure.line]), ...(ownRequestLine === null ? [] : [ownRequestLine])]);
+  const since = m.requestLines.filter((l) => l >= last.requestLine! && !m.harmless.has(l));
+  if (since.some((l) => !expected.has(l)) || state.pendingOf(m.clientKey).some((p) => p.event.api === 'ConsumerGroupHeartbeat')) {
+    return { skip: 'another heartbeat of the member may have changed its epoch' };
+  }
+  if (last.logEra !== step.logEra) return { skip: "the group's log may have been lost since the member was last answered" };
+  if (m.leaveLine !== null) return { skip: 'the member left' };
+  return { last, unsure };
+}
