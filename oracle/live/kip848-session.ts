@@ -325,7 +325,7 @@ function header(o: {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
 }): TraceHeader {
-  const h: Record<string, unknown> = {
+  const h: TraceHeader = {
     format: 'groupspec.trace/v1',
     groupId: o.groupId,
     topics: Object.fromEntries(o.topics.map((x) => [x.name, x.partitions])),
@@ -333,10 +333,9 @@ function header(o: {
     source: `oracle/live/kip848-session.ts seed ${o.seed}`,
     staticMembership: o.staticMembers > 0,
     groupProtocol: 'consumer',
-    note: `group.consumer.session.timeout.ms=${o.sessionTimeoutMs} group.consumer.heartbeat.interval.ms=${o.heartbeatIntervalMs}; librdkafka built from source ${KIP848_LIBRDKAFKA_VERSION}`,
+    consumerGroupSessionTimeoutMs: o.sessionTimeoutMs,
+    note: `group.consumer.session.timeout.ms=${o.sessionTimeoutMs} group.consumer.heartbeat.interval.ms=${o.heartbeatIntervalMs} (set on the mock); librdkafka built from source ${KIP848_LIBRDKAFKA_VERSION}`,
   };
-  // The checker's header may name the consumer-protocol session timeout; add it once it does.
-  if ('consumerGroupSessionTimeoutMs' in headerSchema.shape) h.consumerGroupSessionTimeoutMs = o.sessionTimeoutMs;
   return headerSchema.parse(h);
 }
 
