@@ -9,20 +9,18 @@
 //                    trace shows before then (a FindCoordinator answer, a coordinator_move fault
 //                    the mock acknowledged) is another broker [CoordinatorRuntime.scheduleWriteOperation
 //                    / scheduleReadOperation: NOT_COORDINATOR for a partition the broker does not host]
-//   join-refused     a join (memberEpoch 0) answered UNKNOWN_MEMBER_ID or FENCED_MEMBER_EPOCH, not
-//                    injected: a join creates the member or, for a static member, replaces the one
-//                    holding its instance id, or fails with UNRELEASED_INSTANCE_ID
-//                    [GroupMetadataManager.consumerGroupHeartbeat, getOrMaybeSubscribeStaticConsumerGroupMember,
-//                    throwIfInstanceIdIsUnreleased]
 //   join-epoch-zero  a join answered NONE with memberEpoch 0: a member with nothing to revoke moves to
 //                    the target assignment epoch at once, given the partitions that are free
-//                    [CurrentAssignmentBuilder.computeNextAssignment: updateMemberEpoch(targetAssignmentEpoch)]
+//                    [CurrentAssignmentBuilder.computeNextAssignment: updateMemberEpoch(targetAssignmentEpoch)].
+//                    check-trace's MemberEpochMonotonic judges a rejoin answered so; a first join breaks
+//                    no promise a client can see, only Kafka's state machine
+// (A join refused with UNKNOWN_MEMBER_ID is check-trace's FencedOnlyForCause.)
 // Exit codes: 0 no suspect, 1 suspects printed, 2 bad usage or a malformed trace.
 import { readTraceFile } from '../oracle/trace/read.ts';
 import { TraceError } from '../oracle/trace/errors.ts';
 
 interface Suspect {
-  rule: 'not-coordinator' | 'join-refused' | 'join-epoch-zero';
+  rule: 'not-coordinator' | 'join-epoch-zero';
   line: number;
   what: string;
 }
@@ -36,14 +34,11 @@ interface Coordinator {
 function scanKip848Trace(file: string): Suspect[] {
   const trace = readTraceFile(file);
   const suspects: Suspect[] = [];
-  const injected: string[] = [];
   let coordinator = null as Coordinator | null;
   /** Requests in flight by client incarnation and correlation id: the line, the coordinator then, the epoch sent. */
   const sent = new Map<string, { line: number; coordinator: Coordinator | null; memberEpoch?: number }>();
   for (const { line, event: e } of trace.events) {
     if (e.event === 'fault') {
-      if (e.kind === 'inject_errors' && e.api === 'ConsumerGroupHeartbeat') injected.push(...(e.errors ?? []));
-      if (e.kind === 'clear_errors' && e.api === 'ConsumerGroupHeartbeat') injected.length = 0;
       // Written when sent and again when the mock acknowledged it: the second line is when it holds.
       if (e.kind === 'coordinator_move' && e.broker !== undefined && e.note?.startsWith('acknowledged') === true) coordinator = { broker: e.broker, line };
       continue;
@@ -65,16 +60,7 @@ function scanKip848Trace(file: string): Suspect[] {
         what: `${e.client}#${e.incarnation ?? 1}'s ${e.api} (line ${request.line}) answered NONE by broker ${e.broker}; the coordinator was broker ${request.coordinator.broker} (line ${request.coordinator.line})`,
       });
     }
-    if (e.api !== 'ConsumerGroupHeartbeat' || request.memberEpoch !== 0) continue;
-    const i = injected.indexOf(e.errorCode);
-    if (e.errorCode !== 'NONE' && i >= 0) {
-      injected.splice(i, 1);
-      continue;
-    }
-    if (e.errorCode === 'UNKNOWN_MEMBER_ID' || e.errorCode === 'FENCED_MEMBER_EPOCH') {
-      suspects.push({ rule: 'join-refused', line, what: `${e.client}#${e.incarnation ?? 1}'s join (line ${request.line}) answered ${e.errorCode}` });
-    }
-    if (e.errorCode === 'NONE' && e.memberEpoch === 0) {
+    if (e.api === 'ConsumerGroupHeartbeat' && request.memberEpoch === 0 && e.errorCode === 'NONE' && e.memberEpoch === 0) {
       suspects.push({ rule: 'join-epoch-zero', line, what: `${e.client}#${e.incarnation ?? 1}'s join (line ${request.line}) answered NONE at member epoch 0` });
     }
   }
