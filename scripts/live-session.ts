@@ -153,7 +153,7 @@ async function main(argv: readonly string[]): Promise<number> {
       faultKinds: kinds,
     });
     console.log(`${r.out}: ${r.lines} lines in ${(r.wallMs / 1000).toFixed(1)} s`);
-    console.log(`faults: ${r.faults.planned} planned, ${r.faults.applied} applied, ${r.faults.failed} failed`);
+    console.log(`faults: ${r.faults.planned} planned, ${r.faults.applied} applied, ${r.faults.failed} failed (${r.faults.heal} heal commands in the quiet period)`);
     console.log(`heartbeats answered: ${r.heartbeats}, fencings: ${r.fenced}, assignments reconciled: ${r.assignments}, commits acknowledged: ${r.commitsAcked}`);
     console.log(`member epochs: ${r.epochs.join(', ') || 'none'}`);
     if (r.fatal.length > 0) console.log(`consumers stopped on a fatal error: ${r.fatal.join('; ')}`);

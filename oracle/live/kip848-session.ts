@@ -52,7 +52,8 @@ export interface Kip848SessionResult {
   lines: number;
   /** Lines per event kind ("request ConsumerGroupHeartbeat", "assigned", "fault", …). */
   events: Record<string, number>;
-  faults: { planned: number; applied: number; failed: number };
+  /** Planned actions applied or failed; heal: the quiet period's commands (brokers up, errors cleared, consumers started). */
+  faults: { planned: number; applied: number; failed: number; heal: number };
   /** Sum over consumers and incarnations. */
   heartbeats: number;
   fenced: number;
@@ -143,7 +144,9 @@ export async function runKip848Session(options: Kip848SessionOptions): Promise<K
 
     // ---- faults ---------------------------------------------------------------------------------
     const stopping = new Stopper();
-    const counts = { applied: 0, failed: 0 };
+    const counts = { applied: 0, failed: 0, heal: 0 };
+    /** Set once the quiet period begins: what the harness does then heals, it is no planned fault. */
+    let healing = false;
     const down = new Set<number>();
     const fault = (kind: string, fields: Record<string, unknown> = {}): void => t.write({ event: 'fault', kind, ...fields });
     /**
@@ -156,7 +159,8 @@ export async function runKip848Session(options: Kip848SessionOptions): Promise<K
       fault(kind, fields);
       try {
         await run();
-        counts.applied++;
+        if (healing) counts.heal++;
+        else counts.applied++;
         const again = kind === 'broker_down' || kind === 'broker_up' || kind === 'coordinator_move';
         fault(again ? kind : 'other', { ...(again ? fields : {}), note: `acknowledged by the mock: ${what}` });
         return true;
@@ -274,6 +278,7 @@ export async function runKip848Session(options: Kip848SessionOptions): Promise<K
     // ---- quiet period, then teardown ----------------------------------------------------------
     await stopping.sleep(durationMs - quietMs - t.now());
     await Promise.race([scheduler, stopping.sleep(6000)]);
+    healing = true;
     for (const id of [...down]) {
       down.delete(id);
       await mockStep('broker_up', { broker: id, note: 'quiet period: heal' }, `up ${id}`, () => mock.up(id));
@@ -285,6 +290,7 @@ export async function runKip848Session(options: Kip848SessionOptions): Promise<K
     for (const slot of slots) if (slot.consumer === null || slot.consumer.stopped) {
       fault('client_start', { client: slot.name, note: 'quiet period: every consumer runs' });
       await startConsumer(slot);
+      counts.heal++;
     }
     await stopping.sleep(durationMs - t.now());
     stopping.stop();
