@@ -33,7 +33,8 @@ describe('check-trace on a correct history', () => {
   it('runs every check that has something to judge, and says which did not run', () => {
     const notRun = report.checks.filter((c) => c.status === 'not-run').map((c) => c.name);
     expect(notRun).toEqual(['SessionNotExpiredEarly']); // no UNKNOWN_MEMBER_ID in this history
-    expect(report.checks.map((c) => c.name)).toEqual(TRACE_CHECKS.map((c) => c.name));
+    // Each name once (a promise both protocols make is one line, judged by the classic check here).
+    expect(report.checks.map((c) => c.name)).toEqual([...new Set(TRACE_CHECKS.map((c) => c.name))]);
   });
 
   it('judges the reads of acknowledged commits', () => {

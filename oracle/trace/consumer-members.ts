@@ -80,7 +80,18 @@ export interface UnknownOutcome {
   readonly line: number;
   /** The partitions it reported (null: not reported; undefined: the request is not in the trace). */
   readonly owned: readonly string[] | null | undefined;
+  /**
+   * The broker answered it (an error like NOT_COORDINATOR after a failed write): whatever it did
+   * happened before that answer — a new coordinator loads it from the log before it processes
+   * anything else — so a later request's answer carrying the whole assignment shows the member as
+   * it left. (A request the client gave up on may still be processed at any time.) The line of that
+   * answer, or null.
+   */
+  readonly answeredAt: number | null;
 }
+
+/** Errors a client makes up when it gets no answer: the request may still be processed later. */
+const CLIENT_SIDE: ReadonlySet<KafkaError> = new Set<KafkaError>(['REQUEST_TIMED_OUT', 'NETWORK_EXCEPTION']);
 
 /**
  * The member was asked to revoke `pending` (UNREVOKED_PARTITIONS at `epoch`): an accepted answer
@@ -289,12 +300,13 @@ export class ConsumerMembers {
         return;
       }
       // It may have been processed: the epoch may have moved, partitions may have gone to revocation.
-      this.mayHaveChanged(m, request?.line ?? step.line, request?.tMs ?? -Infinity, request === null ? undefined : (request.event.topicPartitions ?? null));
+      const answeredAt = request !== null && !CLIENT_SIDE.has(e.errorCode) ? step.line : null;
+      this.mayHaveChanged(m, request?.line ?? step.line, request?.tMs ?? -Infinity, request === null ? undefined : (request.event.topicPartitions ?? null), answeredAt);
       return;
     }
     if (request === null) {
       // When the coordinator processed it is unknown: nothing it shows can be bounded in time.
-      this.mayHaveChanged(m, step.line, -Infinity, undefined);
+      this.mayHaveChanged(m, step.line, -Infinity, undefined, null);
       m.holds.clear();
     }
     const epoch = e.memberEpoch!;
@@ -309,6 +321,11 @@ export class ConsumerMembers {
     if (m.revocation !== null && epoch > m.revocation.epoch) m.revocation = null;
     if (request !== null) m.lastAccepted = { requestLine: request.line, requestTMs: request.tMs, line: step.line };
     if (e.assignment == null) return;
+    // Requests the broker answered before this one was sent are settled: this answer shows the member after them.
+    for (let i = m.unknowns.length - 1; i >= 0; i--) {
+      const answeredAt = m.unknowns[i].answeredAt;
+      if (request !== null && answeredAt !== null && answeredAt < request.line) m.unknowns.splice(i, 1);
+    }
     const now = new Set(e.assignment);
     const droppedPartitions = m.assignment?.partitions.filter((p) => !now.has(p)) ?? [];
     const dropped = droppedPartitions.length > 0;
@@ -340,8 +357,8 @@ export class ConsumerMembers {
    * A request whose outcome is unknown may have moved the epoch and started a revocation (its
    * rebalance timer then runs from when it was processed, no earlier than it was sent).
    */
-  private mayHaveChanged(m: ConsumerMember, line: number, tMs: number, owned: readonly string[] | null | undefined): void {
-    m.unknowns.push({ line, owned });
+  private mayHaveChanged(m: ConsumerMember, line: number, tMs: number, owned: readonly string[] | null | undefined, answeredAt: number | null): void {
+    m.unknowns.push({ line, owned, answeredAt });
     m.revocation = null;
     if (m.revokingSince === null || tMs < m.revokingSince.tMs) m.revokingSince = { tMs, line };
   }

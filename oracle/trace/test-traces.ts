@@ -56,6 +56,70 @@ export function baseEvents(): Line[] {
   ];
 }
 
+/** A KIP-848 (consumer protocol) trace's header: the coordinator's session timeout is 45 s. */
+export const CONSUMER_HEADER: Line = { ...HEADER, groupProtocol: 'consumer', consumerGroupSessionTimeoutMs: 45_000 };
+
+/** A ConsumerGroupHeartbeat request; `tp` its topicPartitions (null: unchanged, not sent). */
+const hb = (client: string, correlationId: number, memberId: string, memberEpoch: number, tp: string[] | null, fields: Line = {}): Line =>
+  req(client, 'ConsumerGroupHeartbeat', correlationId, {
+    memberId,
+    memberEpoch,
+    groupInstanceId: null,
+    rebalanceTimeoutMs: memberEpoch === 0 ? 30_000 : null,
+    subscribedTopicNames: memberEpoch === 0 ? ['t'] : null,
+    serverAssignor: null,
+    topicPartitions: tp,
+    broker: 1,
+    ...fields,
+  });
+/** Its answer; `assignment` null: unchanged. */
+const hbAnswer = (client: string, correlationId: number, memberId: string, memberEpoch: number, assignment: string[] | null, fields: Line = {}): Line =>
+  res(client, 'ConsumerGroupHeartbeat', correlationId, { memberId, memberEpoch, heartbeatIntervalMs: 3_000, assignment, broker: 1, ...fields });
+
+/**
+ * A correct KIP-848 history: c1 joins and gets all of t; c2 joins and waits (its partitions are
+ * unreleased) while c1 revokes t-2 and t-3, acknowledges and moves to epoch 2; c2 gets them; both
+ * commit; c2 leaves; c1 gets everything at epoch 3. Events are 1 s apart (tMs = 1000 x index).
+ */
+export function consumerEvents(): Line[] {
+  const all = ['t-0', 't-1', 't-2', 't-3'];
+  const events: Line[] = [
+    hb('c1', 1, 'm1', 0, []), // line 2
+    hbAnswer('c1', 1, 'm1', 1, all), // 3
+    { client: 'c1', event: 'assigned', memberId: 'm1', generationId: 1, partitions: all }, // 4
+    hb('c1', 2, 'm1', 1, all), // 5
+    hbAnswer('c1', 2, 'm1', 1, null), // 6
+    hb('c2', 1, 'm2', 0, []), // 7
+    hbAnswer('c2', 1, 'm2', 2, []), // 8: t-2 and t-3 are still c1's
+    hb('c1', 3, 'm1', 1, null), // 9
+    hbAnswer('c1', 3, 'm1', 1, ['t-0', 't-1']), // 10: revoke t-2, t-3 (UNREVOKED_PARTITIONS at epoch 1)
+    { client: 'c1', event: 'revoked', partitions: ['t-2', 't-3'] }, // 11
+    hb('c1', 4, 'm1', 1, ['t-0', 't-1']), // 12: the acknowledgement
+    hbAnswer('c1', 4, 'm1', 2, null), // 13
+    hb('c2', 2, 'm2', 2, null), // 14
+    hbAnswer('c2', 2, 'm2', 2, ['t-2', 't-3']), // 15
+    { client: 'c2', event: 'assigned', memberId: 'm2', generationId: 2, partitions: ['t-2', 't-3'] }, // 16
+    hb('c2', 3, 'm2', 2, ['t-2', 't-3']), // 17
+    hbAnswer('c2', 3, 'm2', 2, null), // 18
+    req('c1', 'OffsetCommit', 5, { memberId: 'm1', generationId: 2, offsets: { 't-0': 5 }, broker: 1 }), // 19
+    res('c1', 'OffsetCommit', 5, { broker: 1 }), // 20
+    { client: 'c1', event: 'committed', memberId: 'm1', generationId: 2, correlationId: 5, broker: 1, offsets: { 't-0': 5 } }, // 21
+    req('c2', 'OffsetCommit', 4, { memberId: 'm2', generationId: 2, offsets: { 't-2': 3 }, broker: 1 }), // 22
+    res('c2', 'OffsetCommit', 4, { broker: 1 }), // 23
+    { client: 'c2', event: 'revoked', partitions: ['t-2', 't-3'] }, // 24
+    hb('c2', 5, 'm2', -1, null), // 25: c2 leaves
+    hbAnswer('c2', 5, 'm2', -1, null, { heartbeatIntervalMs: 0 }), // 26
+    { client: 'c2', event: 'stopped' }, // 27
+    hb('c1', 6, 'm1', 2, null), // 28
+    hbAnswer('c1', 6, 'm1', 3, all), // 29
+    { client: 'c1', event: 'assigned', memberId: 'm1', generationId: 3, partitions: all }, // 30
+    hb('c1', 7, 'm1', 3, all), // 31
+    hbAnswer('c1', 7, 'm1', 3, null), // 32
+    { event: 'offsets_end', committed: { 't-0': 5, 't-1': -1, 't-2': 3, 't-3': -1 } }, // 33
+  ];
+  return events.map((e, i) => ({ tMs: i * 1_000, ...e }));
+}
+
 /** The index of the event on a file line of the base history. */
 export const indexOfLine = (line: number): number => line - 2;
 
@@ -67,4 +131,4 @@ export function judge(events: readonly Line[], header: Line = HEADER): TraceRepo
   return checkTrace(parseTrace(traceText(events, header), 'test.ndjson'));
 }
 
-export { req, res, JOIN };
+export { req, res, JOIN, hb, hbAnswer };

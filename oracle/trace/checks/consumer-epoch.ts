@@ -15,7 +15,7 @@ import type { Step, TraceState } from '../state.ts';
  * `ownRequestLine`: the heartbeat being judged, which is then the member's latest request.
  * `tolerateOne`: accept one heartbeat of unknown outcome sent after the last answered one, and
  * return it as `unsure` — the coordinator's epoch is then the answer's or the one that heartbeat
- * moved it to.
+ * moved it to. `ignored`: heartbeats of unknown outcome the caller has accounted for.
  */
 export function knownEpoch(
   step: Step,
@@ -24,12 +24,14 @@ export function knownEpoch(
   sentLine: number,
   ownRequestLine: number | null,
   tolerateOne = false,
+  ignored: readonly number[] = [],
 ): { readonly last: EpochAnswer; readonly unsure: UnknownOutcome | null } | { readonly skip: string } {
   const last = m.epochs.at(-1);
   if (last === undefined || last.requestLine === null || last.line > sentLine) return { skip: "the member's epoch when the request was sent is unknown" };
-  const unsure = m.unknowns.length === 1 && tolerateOne && m.unknowns[0].line > last.requestLine ? m.unknowns[0] : null;
-  if (m.unknowns.length > 0 && unsure === null) return { skip: 'an earlier heartbeat of the member may have changed its epoch unseen' };
-  const expected = new Set([last.requestLine, ...(unsure === null ? [] : [unsure.line]), ...(ownRequestLine === null ? [] : [ownRequestLine])]);
+  const unknowns = m.unknowns.filter((u) => !ignored.includes(u.line));
+  const unsure = unknowns.length === 1 && tolerateOne && unknowns[0].line > last.requestLine ? unknowns[0] : null;
+  if (unknowns.length > 0 && unsure === null) return { skip: 'an earlier heartbeat of the member may have changed its epoch unseen' };
+  const expected = new Set([last.requestLine, ...ignored, ...(unsure === null ? [] : [unsure.line]), ...(ownRequestLine === null ? [] : [ownRequestLine])]);
   const since = m.requestLines.filter((l) => l >= last.requestLine! && !m.harmless.has(l));
   if (since.some((l) => !expected.has(l)) || state.pendingOf(m.clientKey).some((p) => p.event.api === 'ConsumerGroupHeartbeat')) {
     return { skip: 'another heartbeat of the member may have changed its epoch' };

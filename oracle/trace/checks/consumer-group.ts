@@ -255,33 +255,54 @@ export const SessionNotExpiredEarly: TraceCheck = {
 export const RevocationAcknowledged: TraceCheck = {
   name: 'RevocationAcknowledged',
   doc:
-    'A member asked to revoke partitions acknowledges by reporting (TopicPartitions) none of them, and the heartbeat ' +
-    'that does is answered with a later epoch: a member in UNREVOKED_PARTITIONS that no longer owns what it must ' +
-    'revoke moves to its epoch + 1 at least. Judged when an accepted answer dropped partitions from the assignment ' +
-    'while its request still reported owning some of them (or reported nothing), and nothing of the member has had an ' +
-    'unknown outcome since.',
-  ref: 'CurrentAssignmentBuilder.build (UNREVOKED_PARTITIONS: computeNextAssignment(memberEpoch + 1) once the revoked partitions are not owned); KAFKA-16249',
+    'A member that no longer owns the partitions it must revoke moves on: a heartbeat that reports (TopicPartitions) ' +
+    'none of them is answered with a later epoch. Judged (1) when an accepted answer dropped partitions from the ' +
+    "member's assignment while its request still reported owning some of them (or reported nothing) — the member is " +
+    'then revoking them at that epoch — and a later heartbeat reports none of them; (2) when an accepted answer drops ' +
+    'partitions its request already reported not owning: the member moves to the new target epoch at once. Only while ' +
+    'everything about the member is known (no heartbeat of unknown outcome).',
+  ref: 'CurrentAssignmentBuilder.build (UNREVOKED_PARTITIONS: computeNextAssignment(memberEpoch + 1) once the revoked partitions are not owned), computeNextAssignment (no owned partition to revoke: the target epoch); KAFKA-16249',
   needs: 'ConsumerGroupHeartbeat requests with topicPartitions, paired with answers carrying the assignment',
   protocols: CONSUMER_ONLY,
   onStep(step, state, ctx) {
     const e = step.event;
     if (e.event !== 'response' || e.api !== 'ConsumerGroupHeartbeat' || e.errorCode !== 'NONE') return;
     const hb = heartbeatAnswer(step, state, ctx);
-    const r = hb?.member.revocation ?? null;
-    if (hb === null || r === null || r.ackLine !== hb.request.line) return;
-    if (r.logEra !== step.logEra) return ctx.skipped("the group's log may have been lost since the revocation was asked");
-    if (state.pendingOf(hb.member.clientKey).some((p) => p.event.api === 'ConsumerGroupHeartbeat')) return ctx.skipped('another heartbeat of the member is in flight');
+    if (hb === null || hb.epoch <= JOIN_EPOCH) return;
+    const m = hb.member;
+    const owned = hb.request.event.topicPartitions;
+    const r = m.revocation;
+    if (r !== null && r.ackLine === hb.request.line) {
+      if (r.logEra !== step.logEra) return ctx.skipped("the group's log may have been lost since the revocation was asked");
+      if (state.pendingOf(m.clientKey).some((p) => p.event.api === 'ConsumerGroupHeartbeat')) return ctx.skipped('another heartbeat of the member is in flight');
+      ctx.judged();
+      if (e.memberEpoch! > r.epoch) return;
+      const pending = [...r.pending].sort().join(', ');
+      return ctx.violation(
+        step,
+        `${m.memberId} acknowledged revoking [${pending}] (its heartbeat reports none of them) and stays at epoch ${e.memberEpoch}: it is left waiting for a revocation it already made`,
+        [{ line: r.line, what: `${m.memberId} answered NONE at epoch ${r.epoch} without [${pending}], which its heartbeat still reported: revoking` }, sent(hb.request, hb.epoch)],
+        `NONE at an epoch > ${r.epoch}`,
+      );
+    }
+    // (2) The answer drops partitions the request already reported not owning.
+    if (e.assignment == null || owned == null || m.assignment === null) return;
+    const now = new Set(e.assignment);
+    const dropped = m.assignment.partitions.filter((p) => !now.has(p));
+    if (dropped.length === 0 || owned.some((p) => dropped.includes(p))) return;
+    // Heartbeats the broker answered before this one left (NOT_COORDINATOR after a failed write) took
+    // effect before it, if at all: they can have started a revocation at the same epoch (which this
+    // heartbeat acknowledges) or moved the epoch on (and this answer's epoch is then higher still).
+    const settled = m.unknowns.every((u) => u.answeredAt !== null && u.answeredAt < hb.request.line);
+    const known = settled ? knownEpoch(step, state, m, hb.request.line, hb.request.line, false, m.unknowns.map((u) => u.line)) : { skip: 'an earlier heartbeat of the member may have changed it unseen' };
+    if ('skip' in known) return ctx.skipped(known.skip);
     ctx.judged();
-    if (e.memberEpoch! > r.epoch) return;
-    const pending = [...r.pending].sort().join(', ');
+    if (e.memberEpoch! > known.last.epoch) return;
     ctx.violation(
       step,
-      `${hb.member.memberId} acknowledged revoking [${pending}] (its heartbeat reports none of them) and stays at epoch ${e.memberEpoch}: it is left waiting for a revocation it already made`,
-      [
-        { line: r.line, what: `${hb.member.memberId} answered NONE at epoch ${r.epoch} without [${pending}], which its heartbeat still reported: revoking` },
-        sent(hb.request, hb.epoch),
-      ],
-      `NONE at an epoch > ${r.epoch}`,
+      `${m.memberId}'s assignment lost ${dropped.join(', ')}, which its heartbeat already reported not owning, and it stays at epoch ${e.memberEpoch}: with nothing owned to revoke it moves to the new target epoch`,
+      [accepted(m, known.last), sent(hb.request, hb.epoch)],
+      `NONE at an epoch > ${known.last.epoch}`,
     );
   },
 };

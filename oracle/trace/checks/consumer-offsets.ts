@@ -52,7 +52,12 @@ function acceptedRequest(step: Step, state: TraceState, ctx: CheckContext): Acce
   return { member, epoch: generationId, request: step.request, api: 'OffsetCommit' };
 }
 
-const answeredAt = (m: ConsumerMember, a: EpochAnswer): Witness => ({ line: a.line, what: `${m.memberId} answered NONE at epoch ${a.epoch}` });
+/** The accepted heartbeat's answer, and its request when the answer came only after the judged request was sent. */
+function answeredAt(m: ConsumerMember, a: EpochAnswer, judged: Pending): Witness[] {
+  const answer = { line: a.line, what: `${m.memberId} answered NONE at epoch ${a.epoch}` };
+  if (a.line < judged.line || a.requestLine === null) return [answer];
+  return [{ line: a.requestLine, what: `${a.clientKey} sent that heartbeat first, to the same broker on the same connection: processed first` }, answer];
+}
 
 export const FencedMemberGetsNoSuccess: TraceCheck = {
   name: 'FencedMemberGetsNoSuccess',
@@ -89,7 +94,7 @@ export const FencedMemberGetsNoSuccess: TraceCheck = {
       return ctx.violation(
         step,
         `${what} succeeded, but the member had been answered epoch ${newer.epoch} for a heartbeat processed before the commit`,
-        [answeredAt(m, newer), sentLine],
+        [...answeredAt(m, newer, request), sentLine],
         'STALE_MEMBER_EPOCH',
       );
     }
@@ -100,7 +105,7 @@ export const FencedMemberGetsNoSuccess: TraceCheck = {
     ctx.violation(
       step,
       `${what} succeeded, but the member had been answered epochs ${previous.epoch} and then ${latest.epoch}: the coordinator accepts only its epoch or the one before`,
-      [answeredAt(m, previous), answeredAt(m, latest), sentLine],
+      [...answeredAt(m, previous, request), ...answeredAt(m, latest, request), sentLine],
       'FENCED_MEMBER_EPOCH',
     );
   },
@@ -130,7 +135,7 @@ export const StaleMemberEpochOnlyWhenStale: TraceCheck = {
     ctx.violation(
       step,
       `OffsetCommit of ${m.memberId} at epoch ${generationId} was answered STALE_MEMBER_EPOCH, but ${generationId} is the epoch the member was last answered, and no heartbeat of it was sent since`,
-      [answeredAt(m, known.last), { line: step.request.line, what: `${step.clientKey} sent OffsetCommit at epoch ${generationId}` }],
+      [...answeredAt(m, known.last, step.request), { line: step.request.line, what: `${step.clientKey} sent OffsetCommit at epoch ${generationId}` }],
       'NONE (or UNKNOWN_MEMBER_ID if the member was fenced)',
     );
   },
