@@ -26,32 +26,28 @@ export class Writer {
     this.buf = bigger;
   }
 
-  int8(v: number): this {
-    this.room(1);
-    this.buf.writeInt8(v, this.len);
-    this.len += 1;
+  /** Writes `n` bytes at the end with `write(buffer, offset)` (Buffer's range-checked writers). */
+  private fixed(n: number, write: (b: Buffer, at: number) => unknown): this {
+    this.room(n);
+    write(this.buf, this.len);
+    this.len += n;
     return this;
+  }
+
+  int8(v: number): this {
+    return this.fixed(1, (b, at) => b.writeInt8(v, at));
   }
 
   int16(v: number): this {
-    this.room(2);
-    this.buf.writeInt16BE(v, this.len);
-    this.len += 2;
-    return this;
+    return this.fixed(2, (b, at) => b.writeInt16BE(v, at));
   }
 
   int32(v: number): this {
-    this.room(4);
-    this.buf.writeInt32BE(v, this.len);
-    this.len += 4;
-    return this;
+    return this.fixed(4, (b, at) => b.writeInt32BE(v, at));
   }
 
   int64(v: bigint | number): this {
-    this.room(8);
-    this.buf.writeBigInt64BE(BigInt(v), this.len);
-    this.len += 8;
-    return this;
+    return this.fixed(8, (b, at) => b.writeBigInt64BE(BigInt(v), at));
   }
 
   bool(v: boolean): this {
@@ -155,30 +151,28 @@ export class Reader {
     }
   }
 
+  /** Reads `n` bytes at the current offset with `read(buffer, offset)`, after checking they are there. */
+  private fixed<T>(n: number, field: string, read: (b: Buffer, at: number) => T): T {
+    this.need(n, field);
+    const v = read(this.buf, this.pos);
+    this.pos += n;
+    return v;
+  }
+
   int8(field = 'int8'): number {
-    this.need(1, field);
-    return this.buf.readInt8(this.pos++);
+    return this.fixed(1, field, (b, at) => b.readInt8(at));
   }
 
   int16(field = 'int16'): number {
-    this.need(2, field);
-    const v = this.buf.readInt16BE(this.pos);
-    this.pos += 2;
-    return v;
+    return this.fixed(2, field, (b, at) => b.readInt16BE(at));
   }
 
   int32(field = 'int32'): number {
-    this.need(4, field);
-    const v = this.buf.readInt32BE(this.pos);
-    this.pos += 4;
-    return v;
+    return this.fixed(4, field, (b, at) => b.readInt32BE(at));
   }
 
   int64(field = 'int64'): bigint {
-    this.need(8, field);
-    const v = this.buf.readBigInt64BE(this.pos);
-    this.pos += 8;
-    return v;
+    return this.fixed(8, field, (b, at) => b.readBigInt64BE(at));
   }
 
   bool(field = 'bool'): boolean {
