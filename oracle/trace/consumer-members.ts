@@ -27,7 +27,7 @@ export const isLeaveEpoch = (epoch: number): boolean => epoch === -1 || epoch ==
  * throwIfConsumerGroupMemberEpochIsInvalid). Any other error (a timeout, NOT_COORDINATOR after a
  * failed write) may come after records were written: the request's effect is unknown.
  */
-export const NOT_PROCESSED: ReadonlySet<KafkaError> = new Set<KafkaError>([
+const NOT_PROCESSED: ReadonlySet<KafkaError> = new Set<KafkaError>([
   'UNKNOWN_MEMBER_ID',
   'FENCED_MEMBER_EPOCH',
   'FENCED_INSTANCE_ID',

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TraceReport } from './check.ts';
+import { eachSavedFile } from '../../properties/test-saved-files.ts';
+import { checkTraceFile, type TraceReport } from './check.ts';
 import { TRACE_CHECKS } from './checks/index.ts';
 import { baseEvents, CONSUMER_HEADER, consumerEvents, hb, hbAnswer, HEADER, indexOfLine, judge, type Line, req, res } from './test-traces.ts';
 
@@ -257,5 +259,16 @@ describe('each KIP-848 check catches its violation', () => {
     expect(v?.message).toContain('still owns t-2, t-3');
     const fixed = [...events.slice(0, -1), { client: 'c2', event: 'lost', tMs: 19_500 }, events.at(-1)!];
     expect(first(judgeConsumer(fixed), 'ReportsWhatItOwns')).toBeUndefined();
+  });
+});
+
+describe('shrunk traces of KIP-848 mutants (oracle/trace/fixtures/kip848)', () => {
+  // kip848-<mutant>-<Check>.trace.ndjson: a model run with the mutant, converted and shrunk to the lines that show it.
+  const directory = 'oracle/trace/fixtures/kip848';
+  eachSavedFile(directory, '.trace.ndjson', (name) => {
+    const check = name.replace(/\.trace\.ndjson$/, '').split('-').at(-1)!;
+    const report = checkTraceFile(join(directory, name));
+    expect(report.header.groupProtocol).toBe('consumer');
+    expect(report.firstViolation?.check).toBe(check);
   });
 });

@@ -352,6 +352,8 @@ export class TraceState {
         return;
       case 'fault':
         if (ERA_FAULTS.has(event.kind)) this.era++;
+        // Where the coordinator went is known again from the next FindCoordinator answer.
+        if (event.kind === 'coordinator_move') this.coordinator = null;
         // A broker other than the coordinator going down or up leaves the group's log where it is.
         if (LOG_ERA_FAULTS.has(event.kind) && (event.kind === 'group_deleted' || event.broker === undefined || this.coordinator === null || event.broker === this.coordinator)) this.logEra++;
         if (event.kind === 'broker_down' || event.kind === 'broker_up') this.connectionBroke('*', event.broker, step.line);

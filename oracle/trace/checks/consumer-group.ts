@@ -3,7 +3,7 @@ import { parseTopicPartition, type RequestOf } from '../schema.ts';
 import { clientKeyOf, type Pending, type Step, type TraceState } from '../state.ts';
 import { CONSUMER_ONLY, type CheckContext, type TraceCheck, type Witness } from '../verdict.ts';
 import { knownEpoch } from './consumer-epoch.ts';
-import { AwaitingProof, presence } from './consumer-presence.ts';
+import { AwaitingProof, earliestFence, presence } from './consumer-presence.ts';
 
 /**
  * KIP-848 (consumer protocol) checks of ConsumerGroupHeartbeat answers: member epochs, fencing,
@@ -245,7 +245,8 @@ export const SessionNotExpiredEarly: TraceCheck = {
     const removed: Removed = { step, member: m, since: p.since, request };
     if (p.kind === 'unproven') return removedEarly.wait(state, removed, [{ member: m, since: p.since, afterLine: step.line, why: p.why }]);
     ctx.judged();
-    reportRemoved(removed, ctx, `it did not leave, and its timers cannot have fired (session ${state.header.consumerGroupSessionTimeoutMs} ms)`, []);
+    const fence = earliestFence(state, m);
+    reportRemoved(removed, ctx, `it did not leave, and ${fence.detail} cannot have expired before t=${Math.round(fence.tMs)} ms`, []);
   },
   onEnd(state, ctx) {
     for (const { why } of removedEarly.drain(state)) ctx.skipped(`the member may have been fenced: ${why}, and no later heartbeat of it shows otherwise`);

@@ -1,7 +1,7 @@
 import { heartbeatRequestOf, isLeaveEpoch, type ConsumerMember, type Holding } from '../consumer-members.ts';
 import type { Step } from '../state.ts';
 import { CONSUMER_ONLY, type CheckContext, type TraceCheck, type Witness } from '../verdict.ts';
-import { AwaitingProof, presence } from './consumer-presence.ts';
+import { AwaitingProof, earliestFence, presence } from './consumer-presence.ts';
 
 /**
  * ValidPartitionEpoch for an observer: the coordinator hands a partition to a member only once
@@ -72,7 +72,7 @@ export const ValidPartitionEpoch: TraceCheck = {
       if (same) continue; // a static member's replacement takes over its assignment
       const s: Suspicion = { step, partition: held.join(', '), holder: a, holding: a.holds.get(held[0])!, receiver: b.memberId };
       const p = presence(state, a, step.tMs);
-      if (p.kind === 'present') return report(s, ctx, `${a.memberId} cannot have been removed by then`, []);
+      if (p.kind === 'present') return report(s, ctx, `${a.memberId} cannot have been removed by then (${earliestFence(state, a).detail} runs past it)`, []);
       if (p.kind === 'unproven') waiting.wait(state, s, [{ member: a, since: p.since, afterLine: step.line, why: p.why }]);
       else ctx.skipped(`the holder: ${p.why}`);
     }
