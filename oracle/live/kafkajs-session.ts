@@ -6,6 +6,7 @@ import kafkajs from 'kafkajs';
 import type { Admin, Consumer, LogEntry, Producer } from 'kafkajs';
 import seedrandom from 'seedrandom';
 import { API_KEYS, MockCluster, type MockAck, type MockLogLine } from './mock-cluster.ts';
+import { Stopper } from './sleep.ts';
 
 /**
  * A live session: librdkafka's mock cluster (build/groupspec-mock) as the group coordinator,
@@ -259,23 +260,6 @@ function errorFields(e: unknown): Record<string, unknown> {
     ...(x.retryCount !== undefined ? { retryCount: x.retryCount } : {}),
     ...(x.cause !== undefined ? { cause: errorFields(x.cause) } : {}),
   };
-}
-
-/** Interruptible sleeping: `stop()` wakes every sleeper at once. */
-class Stopper {
-  stopped = false;
-  private wake: () => void = () => {};
-  private readonly woken = new Promise<void>((res) => (this.wake = res));
-  stop(): void {
-    this.stopped = true;
-    this.wake();
-  }
-  async sleep(ms: number): Promise<void> {
-    if (this.stopped || ms <= 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([new Promise<void>((res) => (timer = setTimeout(res, ms))), this.woken]);
-    clearTimeout(timer);
-  }
 }
 
 // KafkaJS's protocol error table, to name the error of a failed response (its debug line carries

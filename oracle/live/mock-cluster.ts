@@ -17,7 +17,7 @@ export const MOCK_BINARY = join(repoRoot, 'build', 'groupspec-mock');
 export const MOCK_BUILD_COMMAND = 'npx tsx scripts/build-mock.ts';
 
 /** Kafka API keys the live sessions inject errors on. */
-export const API_KEYS = { OffsetCommit: 8, OffsetFetch: 9, FindCoordinator: 10, JoinGroup: 11, Heartbeat: 12, LeaveGroup: 13, SyncGroup: 14 } as const;
+export const API_KEYS = { OffsetCommit: 8, OffsetFetch: 9, FindCoordinator: 10, JoinGroup: 11, Heartbeat: 12, LeaveGroup: 13, SyncGroup: 14, ConsumerGroupHeartbeat: 68 } as const;
 
 export interface MockAck {
   cmd: string;
@@ -77,6 +77,11 @@ export class MockCluster {
     exitPromise: Promise<void>,
   ) {
     this.exitPromise = exitPromise;
+  }
+
+  /** Why the helper is unusable (it exited, stopped answering, or was closed), or null while it works. */
+  get failure(): Error | null {
+    return this.broken;
   }
 
   /** "host:port" of broker `id` (the helper lists brokers in id order, ids from 1). */
