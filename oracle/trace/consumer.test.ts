@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eachSavedFile } from '../../properties/test-saved-files.ts';
-import { checkTraceFile, type TraceReport } from './check.ts';
+import { checkTrace, checkTraceFile, type TraceReport } from './check.ts';
+import { parseTrace } from './read.ts';
+import { shrinkTrace } from './shrink.ts';
 import { TRACE_CHECKS } from './checks/index.ts';
-import { baseEvents, CONSUMER_HEADER, consumerEvents, edit, first, hb, hbAnswer, HEADER, indexOfLine, judge, type Line, req, res } from './test-traces.ts';
+import { baseEvents, CONSUMER_HEADER, consumerEvents, edit, first, hb, hbAnswer, HEADER, indexOfLine, judge, type Line, req, res, traceText } from './test-traces.ts';
 
 /**
  * The KIP-848 (consumer protocol) checks on hand-written traces: a correct history passes, and
@@ -110,6 +112,16 @@ describe('each KIP-848 check catches its violation', () => {
     });
     // With the header's session timeout, the verdict needs no later line.
     expect(first(judgeConsumer(upTo(events, 8)), 'ValidPartitionEpoch')?.line).toBe(8);
+  });
+
+  it('shrinking keeps the later line that proves a violation, so the shrunk trace still shows it', () => {
+    const header = { ...CONSUMER_HEADER, consumerGroupSessionTimeoutMs: undefined };
+    const events = edit(upTo(consumerEvents(), 12), 8, { assignment: ['t-2', 't-3'] });
+    const shrunk = shrinkTrace(parseTrace(traceText(events, header), 'proof.ndjson'), 'ValidPartitionEpoch');
+    expect(shrunk.after).toBeLessThan(shrunk.before);
+    expect(shrunk.trace.events.map((l) => l.line)).toContain(10);
+    const again = checkTrace(parseTrace(traceText(shrunk.trace.events.map((l) => l.event as unknown as Line), header), 'shrunk.ndjson'));
+    expect(first(again, 'ValidPartitionEpoch')?.message).toContain('m1 was not removed');
   });
 
   it('AssignedOnlyToSubscribers: c2 is given a partition of u, which it never subscribed to', () => {

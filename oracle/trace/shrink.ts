@@ -7,7 +7,8 @@ import type { Trace, TraceLine } from './read.ts';
  * event lines. A real system cannot be re-run, but its trace can be cut down to the few lines that
  * make the point. Removing lines must not manufacture a violation, so a candidate counts only if
  * the check's first violation is still the same original line, and fault lines (which excuse
- * errors) are never removed. Bounded by a wall-clock budget: the result is the smallest trace
+ * errors) are never removed. Every candidate kept was re-checked, so the result always shows the
+ * violation. Bounded by a wall-clock budget: the result is the smallest trace
  * found by then.
  */
 
@@ -25,16 +26,24 @@ export function shrinkTrace(trace: Trace, check: string, budgetMs = 60_000): Shr
   let attempts = 0;
   const first = checkTrace(trace).checks.find((c) => c.name === check)?.violations[0];
   if (first === undefined) throw new Error(`${check} is not violated by ${trace.file}`);
-  // Nothing after the first violation can matter; faults stay whatever else goes.
-  const upToViolation = trace.events.filter((l) => l.line <= first.line);
-  const faults = upToViolation.filter((l) => l.event.event === 'fault');
+  // Most violations are shown by the lines up to the violating one, so try that cut first; but some
+  // checks prove a violation with a later line (a heartbeat accepted later shows a member was never
+  // removed), and then the whole trace is the starting point. Faults stay whatever else goes.
+  let faults: readonly TraceLine[] = [];
   const withFaults = (events: readonly TraceLine[]): TraceLine[] => [...faults, ...events].sort((a, b) => a.line - b.line);
   const violates = (events: readonly TraceLine[]): boolean => {
     attempts += 1;
     const result = checkTrace({ ...trace, events: withFaults(events) }).checks.find((c) => c.name === check);
     return result?.violations[0]?.line === first.line;
   };
-  let current = upToViolation.filter((l) => l.event.event !== 'fault');
+  const startFrom = (events: readonly TraceLine[]): TraceLine[] | null => {
+    faults = events.filter((l) => l.event.event === 'fault');
+    const rest = events.filter((l) => l.event.event !== 'fault');
+    return violates(rest) ? rest : null;
+  };
+  const start = startFrom(trace.events.filter((l) => l.line <= first.line)) ?? startFrom(trace.events);
+  if (start === null) throw new Error(`${check} at line ${first.line} of ${trace.file} is not shown again when the trace is re-checked`);
+  let current: TraceLine[] = start;
   let chunks = 2;
   let complete = true;
   while (current.length >= 2) {
