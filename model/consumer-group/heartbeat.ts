@@ -204,8 +204,9 @@ function memberEpochError(ctx: StepContext, m: ConsumerGroupMember, request: Con
   if (isMutant(ctx, 'heartbeat-skips-epoch-check')) return null;
   if (request.memberEpoch > m.memberEpoch) return 'FENCED_MEMBER_EPOCH';
   if (request.memberEpoch < m.memberEpoch) {
+    // isSubset: a heartbeat that does not report what it owns (null) is not a subset.
     const owned = request.topicPartitions;
-    const subset = owned === null || owned.every((p) => m.assignedPartitions.includes(p));
+    const subset = owned !== null && owned.every((p) => m.assignedPartitions.includes(p));
     if (request.memberEpoch !== m.previousMemberEpoch || !subset) return 'FENCED_MEMBER_EPOCH';
   }
   return null;
