@@ -77,9 +77,19 @@ describe('live session: KafkaJS consumers against the librdkafka mock cluster', 
   });
 
   it('sees every consumer join the group with an assignment and a generation', () => {
+    const joined = ['c1', 'c2'].filter((c) => lines.some((l) => l.source === c && l.event === 'group_join'));
+    expect(joined.length, 'consumers that joined').toBeGreaterThan(0);
     for (const c of ['c1', 'c2']) {
       const joins = lines.filter((l) => l.source === c && l.event === 'group_join');
-      expect(joins.length, c).toBeGreaterThan(0);
+      if (joins.length === 0) {
+        // Finding 19: when the leader's SyncGroup reaches the 2.0.2 mock first, a follower's is refused
+        // INVALID_REQUEST and KafkaJS stops that consumer for good. A finding, not a harness failure;
+        // any other reason for a consumer never to join is one.
+        const refused = lines.some((l) => l.source === c && l.event === 'response' && l.api === 'SyncGroup' && l.errorType === 'INVALID_REQUEST');
+        const crashed = lines.some((l) => l.source === c && l.event === 'crash');
+        expect(refused && crashed, `${c} never joined, and not because the mock refused its SyncGroup`).toBe(true);
+        continue;
+      }
       expect(
         joins.some((j) => Object.values(j.memberAssignment as Record<string, number[]>).some((ps) => ps.length > 0)),
         `${c} got partitions`,

@@ -196,6 +196,29 @@ describe('each check catches its violation, at the right line', () => {
   });
 });
 
+describe('SyncGroupErrorKafkaGives', () => {
+  // Line 11 answers c2's SyncGroup after the leader's (line 10) made the group Stable.
+  const refused = () => edit(baseEvents(), 11, { errorCode: 'INVALID_REQUEST', assignment: undefined });
+
+  it("catches a follower's SyncGroup refused with an error Kafka never gives to SyncGroup", () => {
+    const v = first(judge(refused()), 'SyncGroupErrorKafkaGives');
+    expect(v?.line).toBe(11);
+    expect(v?.message).toContain('INVALID_REQUEST');
+    expect(v?.witness.map((w) => w.line)).toEqual([7, 9, 10]); // its JoinGroup answer, its request, the leader's NONE
+  });
+
+  it("accepts Kafka's SyncGroup errors, and does not judge an injected one", () => {
+    for (const errorCode of ['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']) {
+      const check = judge(edit(baseEvents(), 11, { errorCode, assignment: undefined })).checks.find((c) => c.name === 'SyncGroupErrorKafkaGives')!;
+      expect(check.violationCount, errorCode).toBe(0);
+    }
+    const injected = [{ event: 'fault', kind: 'inject_errors', api: 'SyncGroup', errors: ['INVALID_REQUEST'] }, ...refused()];
+    const check = judge(injected).checks.find((c) => c.name === 'SyncGroupErrorKafkaGives')!;
+    expect(check.violationCount).toBe(0);
+    expect(check.skipped).toEqual({ 'the error may have been injected': 1 });
+  });
+});
+
 describe('SessionNotExpiredEarly', () => {
   /** c1 commits at 5 s; its next commit, at `atMs`, is answered UNKNOWN_MEMBER_ID. */
   function expelled(atMs: number, extra: Line[] = []): Line[] {

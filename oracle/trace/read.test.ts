@@ -88,7 +88,7 @@ describe('groupspec check-trace', () => {
   it('exits 0 on a correct trace, with one line per check', async () => {
     const io = capture();
     expect(await runCli(['check-trace', file('ok.ndjson', traceText(baseEvents()))], io)).toBe(0);
-    expect(io.stdout()).toContain('OK: no violation; 12 of 13 checks ran');
+    expect(io.stdout()).toContain('OK: no violation; 13 of 14 checks ran');
     expect(io.stdout()).toMatch(/NoDoublePartitionOwnership +ok, judged 3\n/);
     expect(io.stdout()).toMatch(/SessionNotExpiredEarly +not run/);
   });

@@ -6,6 +6,7 @@ import {
   NoDoubleClientAssignment,
   NoDoublePartitionOwnership,
 } from './assignment.ts';
+import { SyncGroupErrorKafkaGives } from './answers.ts';
 import {
   FencedMemberGetsNoSuccess,
   GenerationNeverDecreases,
@@ -38,6 +39,7 @@ export const TRACE_CHECKS: readonly TraceCheck[] = [
   NoDoubleClientAssignment,
   JoinGroupResponsesAgree,
   SyncGroupAfterJoin,
+  SyncGroupErrorKafkaGives,
   AssignedMatchesSyncGroup,
   MemberIdNotReused,
   SessionNotExpiredEarly,
