@@ -1,5 +1,5 @@
 import type { Pending, Step } from './state.ts';
-import type { KafkaError, RequestOf, ResponseOf } from './schema.ts';
+import { CONNECTION_FAILURES, type KafkaError, type RequestOf, type ResponseOf } from './schema.ts';
 
 /**
  * KIP-848 consumer-group members as an observer of the clients sees them: per member id, the epochs
@@ -89,9 +89,6 @@ export interface UnknownOutcome {
    */
   readonly answeredAt: number | null;
 }
-
-/** Errors a client makes up when it gets no answer: the request may still be processed later. */
-const CLIENT_SIDE: ReadonlySet<KafkaError> = new Set<KafkaError>(['REQUEST_TIMED_OUT', 'NETWORK_EXCEPTION']);
 
 /**
  * The member was asked to revoke `pending` (UNREVOKED_PARTITIONS at `epoch`): an accepted answer
@@ -300,7 +297,7 @@ export class ConsumerMembers {
         return;
       }
       // It may have been processed: the epoch may have moved, partitions may have gone to revocation.
-      const answeredAt = request !== null && !CLIENT_SIDE.has(e.errorCode) ? step.line : null;
+      const answeredAt = request !== null && !CONNECTION_FAILURES.has(e.errorCode) ? step.line : null;
       this.mayHaveChanged(m, request?.line ?? step.line, request?.tMs ?? -Infinity, request === null ? undefined : (request.event.topicPartitions ?? null), answeredAt);
       return;
     }

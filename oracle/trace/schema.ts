@@ -70,6 +70,12 @@ export const KAFKA_ERRORS = [
 ] as const;
 export type KafkaError = (typeof KAFKA_ERRORS)[number];
 
+/**
+ * Answers a client makes up for a request that got none: its connection failed (or it gave up).
+ * The request may still be processed later.
+ */
+export const CONNECTION_FAILURES: ReadonlySet<KafkaError> = new Set<KafkaError>(['REQUEST_TIMED_OUT', 'NETWORK_EXCEPTION']);
+
 const TP_PATTERN = /^(.+)-(\d+)$/;
 
 /** "topic-N", the way Kafka prints a partition. */

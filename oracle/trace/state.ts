@@ -1,6 +1,6 @@
 import { ConsumerMembers } from './consumer-members.ts';
 import type { TraceLine } from './read.ts';
-import type { Api, KafkaError, RequestEvent, TraceEvent, TraceHeader } from './schema.ts';
+import { CONNECTION_FAILURES, type Api, type KafkaError, type RequestEvent, type TraceEvent, type TraceHeader } from './schema.ts';
 
 /**
  * What an observer of the clients can infer, line by line: which request each response answers,
@@ -184,9 +184,6 @@ const ERA_ERRORS: ReadonlySet<KafkaError> = new Set<KafkaError>([
 
 const ERA_FAULTS = new Set(['broker_down', 'broker_up', 'coordinator_move', 'group_deleted']);
 const LOG_ERA_FAULTS = new Set(['broker_down', 'broker_up', 'group_deleted']);
-
-/** Answers the client made up for a request that got none: its connection failed (or was given up). */
-const CONNECTION_FAILURES: ReadonlySet<KafkaError> = new Set<KafkaError>(['REQUEST_TIMED_OUT', 'NETWORK_EXCEPTION']);
 
 /** An exchange whose request and answer the observer saw (see TraceState.processedBefore). */
 export interface SeenExchange {
