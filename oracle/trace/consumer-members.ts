@@ -1,5 +1,5 @@
 import type { Pending, Step } from './state.ts';
-import { CONNECTION_FAILURES, type KafkaError, type RequestOf, type ResponseOf } from './schema.ts';
+import { CONNECTION_FAILURES, parseTopicPartition, type KafkaError, type RequestOf, type ResponseOf } from './schema.ts';
 
 /**
  * KIP-848 consumer-group members as an observer of the clients sees them: per member id, the epochs
@@ -374,7 +374,7 @@ export class ConsumerMembers {
   /** Partitions of these topics may have been deleted and re-created: stop counting them as held. */
   forgetTopics(topics: readonly string[]): void {
     for (const m of this.members.values()) {
-      for (const p of [...m.holds.keys()]) if (topics.some((t) => p.startsWith(`${t}-`) && /^\d+$/.test(p.slice(t.length + 1)))) m.holds.delete(p);
+      for (const p of [...m.holds.keys()]) if (topics.includes(parseTopicPartition(p).topic)) m.holds.delete(p);
     }
   }
 
