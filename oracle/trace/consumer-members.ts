@@ -1,4 +1,4 @@
-import type { Pending, Step } from './state.ts';
+import type { Pending, Step, TraceState } from './state.ts';
 import { CONNECTION_FAILURES, parseTopicPartition, type KafkaError, type RequestOf, type ResponseOf } from './schema.ts';
 
 /**
@@ -169,6 +169,11 @@ type HeartbeatPending = Pending & { readonly event: HeartbeatRequest };
 /** The ConsumerGroupHeartbeat request a response answers, if the trace has it. */
 export function heartbeatRequestOf(step: Step): HeartbeatPending | null {
   return step.request?.event.api === 'ConsumerGroupHeartbeat' ? (step.request as HeartbeatPending) : null;
+}
+
+/** The member's oldest ConsumerGroupHeartbeat still waiting for its answer, if any. */
+export function heartbeatInFlight(state: TraceState, m: ConsumerMember): Pending | undefined {
+  return state.pendingOf(m.clientKey).find((p) => p.event.api === 'ConsumerGroupHeartbeat');
 }
 
 export function exchangeOf(step: Step): Exchange {

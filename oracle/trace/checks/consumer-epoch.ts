@@ -1,4 +1,4 @@
-import type { ConsumerMember, EpochAnswer, UnknownOutcome } from '../consumer-members.ts';
+import { heartbeatInFlight, type ConsumerMember, type EpochAnswer, type UnknownOutcome } from '../consumer-members.ts';
 import type { Step, TraceState } from '../state.ts';
 
 /**
@@ -33,7 +33,7 @@ export function knownEpoch(
   if (unknowns.length > 0 && unsure === null) return { skip: 'an earlier heartbeat of the member may have changed its epoch unseen' };
   const expected = new Set([last.requestLine, ...ignored, ...(unsure === null ? [] : [unsure.line]), ...(ownRequestLine === null ? [] : [ownRequestLine])]);
   const since = m.requestLines.filter((l) => l >= last.requestLine! && !m.harmless.has(l));
-  if (since.some((l) => !expected.has(l)) || state.pendingOf(m.clientKey).some((p) => p.event.api === 'ConsumerGroupHeartbeat')) {
+  if (since.some((l) => !expected.has(l)) || heartbeatInFlight(state, m) !== undefined) {
     return { skip: 'another heartbeat of the member may have changed its epoch' };
   }
   if (last.logEra !== step.logEra) return { skip: "the group's log may have been lost since the member was last answered" };

@@ -1,4 +1,4 @@
-import { heartbeatRequestOf, isLeaveEpoch, JOIN_EPOCH, type ConsumerMember, type EpochAnswer } from '../consumer-members.ts';
+import { heartbeatInFlight, heartbeatRequestOf, isLeaveEpoch, JOIN_EPOCH, type ConsumerMember, type EpochAnswer } from '../consumer-members.ts';
 import { parseTopicPartition, type KafkaError, type RequestOf, type ResponseOf } from '../schema.ts';
 import { clientKeyOf, type Pending, type Step, type TraceState } from '../state.ts';
 import { CONSUMER_ONLY, type CheckContext, type TraceCheck, type Witness } from '../verdict.ts';
@@ -158,7 +158,7 @@ function judgeFencedJoin(step: Step, state: TraceState, ctx: CheckContext, { req
   if (removal === null || removal.line > request.line || removal.requestLine === null) return ctx.skipped('the member may still be in the group (a join of a member that is fences it)');
   if (removal.logEra !== step.logEra) return ctx.skipped('the coordinator may have changed since the member was shown removed');
   const between = m.requestLines.some((l) => l > removal.requestLine! && l < request.line);
-  if (between || state.pendingOf(m.clientKey).some((p) => p.event.api === 'ConsumerGroupHeartbeat')) return ctx.skipped('another request of the member may have joined it again');
+  if (between || heartbeatInFlight(state, m) !== undefined) return ctx.skipped('another request of the member may have joined it again');
   ctx.judged();
   ctx.violation(
     step,
@@ -271,7 +271,7 @@ export const RevocationAcknowledged: TraceCheck = {
     const r = m.revocation;
     if (r !== null && r.ackLine === hb.request.line) {
       if (r.logEra !== step.logEra) return ctx.skipped("the group's log may have been lost since the revocation was asked");
-      if (state.pendingOf(m.clientKey).some((p) => p.event.api === 'ConsumerGroupHeartbeat')) return ctx.skipped('another heartbeat of the member is in flight');
+      if (heartbeatInFlight(state, m) !== undefined) return ctx.skipped('another heartbeat of the member is in flight');
       ctx.judged();
       if (e.memberEpoch! > r.epoch) return;
       const pending = [...r.pending].sort().join(', ');

@@ -1,4 +1,4 @@
-import { JOIN_EPOCH, heartbeatRequestOf, type ConsumerMember, type EpochAnswer } from '../consumer-members.ts';
+import { JOIN_EPOCH, heartbeatInFlight, heartbeatRequestOf, type ConsumerMember, type EpochAnswer } from '../consumer-members.ts';
 import type { Step, TraceState } from '../state.ts';
 import type { CheckContext } from '../verdict.ts';
 import { SLACK_MS } from './session.ts';
@@ -43,7 +43,7 @@ export function earliestFence(state: TraceState, m: ConsumerMember): FenceBound 
             why: 'its session timeout',
             detail: `its session timeout (${sessionTimeoutMs} ms after its heartbeat of line ${m.lastAccepted.requestLine})`,
           };
-  const inFlight = state.pendingOf(m.clientKey).find((p) => p.event.api === 'ConsumerGroupHeartbeat');
+  const inFlight = heartbeatInFlight(state, m);
   const revoking = [m.revokingSince, inFlight === undefined ? null : { tMs: inFlight.tMs, line: inFlight.line }]
     .filter((r): r is { tMs: number; line: number } => r !== null)
     .reduce<{ tMs: number; line: number } | null>((a, b) => (a === null || b.tMs < a.tMs ? b : a), null);
