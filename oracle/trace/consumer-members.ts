@@ -114,8 +114,6 @@ export interface JoinRequest {
 export interface ConsumerMember {
   readonly memberId: string;
   clientKey: string;
-  /** group.instance.id from its requests: a string, null (dynamic), undefined (unknown). */
-  instanceId: string | null | undefined;
   /** The line of its latest join (epoch 0) request: a membership starts there. */
   joinLine: number | null;
   /** Every join request of the member (since the group was last deleted). */
@@ -186,7 +184,8 @@ export class ConsumerMembers {
   /** Client incarnation -> the member id its latest ConsumerGroupHeartbeat was sent as. */
   private readonly byClient = new Map<string, string>();
 
-  constructor(private readonly staticMembership: boolean | undefined) {}
+  /** `instanceOf`: a member id's group.instance.id, as its requests told (TraceState.instanceOf). */
+  constructor(private readonly instanceOf: (memberId: string) => string | null | undefined) {}
 
   get(memberId: string | null | undefined): ConsumerMember | undefined {
     return memberId == null ? undefined : this.members.get(memberId);
@@ -203,7 +202,6 @@ export class ConsumerMembers {
       m = {
         memberId,
         clientKey,
-        instanceId: this.staticMembership === false ? null : undefined,
         joinLine: null,
         joins: [],
         leaveLine: null,
@@ -235,7 +233,6 @@ export class ConsumerMembers {
     this.byClient.set(step.clientKey!, m.memberId);
     m.lastRequestLine = step.line;
     m.requestLines.push(step.line);
-    if (e.groupInstanceId !== undefined) m.instanceId = e.groupInstanceId;
     if (e.rebalanceTimeoutMs != null && e.rebalanceTimeoutMs > 0) m.rebalanceTimeoutMs = Math.min(m.rebalanceTimeoutMs ?? Infinity, e.rebalanceTimeoutMs);
     for (const topic of e.subscribedTopicNames ?? []) m.subscribed.add(topic);
     const r = m.revocation;
@@ -258,7 +255,7 @@ export class ConsumerMembers {
     }
     // A static member joining with another member id replaces the member that held its instance id.
     if (e.memberEpoch === JOIN_EPOCH && typeof e.groupInstanceId === 'string') {
-      for (const other of this.members.values()) if (other !== m && other.instanceId === e.groupInstanceId) other.holds.clear();
+      for (const other of this.members.values()) if (other !== m && this.instanceOf(other.memberId) === e.groupInstanceId) other.holds.clear();
     }
   }
 
@@ -285,7 +282,7 @@ export class ConsumerMembers {
     if (join !== undefined) join.answerLine = step.line;
     if (requestEpoch !== undefined && isLeaveEpoch(requestEpoch)) {
       // consumerGroupLeave: -1 (or any leave of a dynamic member) removes it; a static member's -2 keeps it.
-      const removes = requestEpoch === -1 || m.instanceId === null;
+      const removes = requestEpoch === -1 || this.instanceOf(m.memberId) === null;
       if (e.errorCode === 'NONE' && removes && !step.injected) this.markRemoved(m, step, 'its leave was acknowledged');
       return;
     }
@@ -381,12 +378,5 @@ export class ConsumerMembers {
     for (const m of this.members.values()) {
       for (const p of [...m.holds.keys()]) if (topics.includes(parseTopicPartition(p).topic)) m.holds.delete(p);
     }
-  }
-
-  /** Could the two member ids be one static instance (a replacement)? undefined: cannot tell. */
-  sameInstance(a: ConsumerMember, b: ConsumerMember): boolean | undefined {
-    if (typeof a.instanceId === 'string' && a.instanceId === b.instanceId) return true;
-    if (a.instanceId === undefined || b.instanceId === undefined) return undefined;
-    return false;
   }
 }

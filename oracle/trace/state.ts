@@ -233,7 +233,7 @@ export class TraceState {
 
   constructor(readonly header: TraceHeader) {
     this.topicCounts = { ...header.topics };
-    this.consumer = new ConsumerMembers(header.staticMembership);
+    this.consumer = new ConsumerMembers((memberId) => this.instanceOf(memberId));
   }
 
   /** The requests of a client incarnation still waiting for their answer, oldest first. */

@@ -100,7 +100,7 @@ export const NoDoubleClientAssignment: TraceCheck = {
       if (both.length === 0 || my === undefined || my === mx) continue;
       const key = [Math.min(x.owned.line, y.owned.line), Math.max(x.owned.line, y.owned.line), ...both].join('|');
       if (done.has(key)) continue;
-      const same = state.consumer.sameInstance(mx, my);
+      const same = state.sameInstance(mx.memberId, my.memberId);
       if (same !== false) {
         if (same === undefined) ctx.skipped('overlap between members whose static membership is unknown');
         continue;

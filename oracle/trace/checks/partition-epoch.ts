@@ -61,7 +61,7 @@ export const ValidPartitionEpoch: TraceCheck = {
       // Partitions of this answer that A was given before B's request left, and has not released since.
       const held = e.assignment.filter((p) => (a.holds.get(p)?.line ?? Infinity) < request.line);
       if (held.length === 0) continue;
-      const same = state.consumer.sameInstance(a, b);
+      const same = state.sameInstance(a.memberId, b.memberId);
       if (same === undefined) {
         ctx.skipped('overlap between members whose static membership is unknown');
         continue;
