@@ -1,5 +1,6 @@
-import { heartbeatInFlight, type ConsumerMember, type EpochAnswer, type UnknownOutcome } from '../consumer-members.ts';
+import { heartbeatInFlight, type ConsumerMember, type EpochAnswer, type Removal, type UnknownOutcome } from '../consumer-members.ts';
 import type { Step, TraceState } from '../state.ts';
+import type { Witness } from '../verdict.ts';
 
 /**
  * The member epoch the coordinator holds for a KIP-848 member, when the observer can know it: the
@@ -40,3 +41,9 @@ export function knownEpoch(
   if (m.leaveLine !== null) return { skip: 'the member left' };
   return { last, unsure };
 }
+
+/** Witness: the member was answered NONE at an epoch. */
+export const accepted = (m: ConsumerMember, a: EpochAnswer): Witness => ({ line: a.line, what: `${m.memberId} answered NONE at epoch ${a.epoch}` });
+
+/** Witness: what showed the member removed. */
+export const removed = (m: ConsumerMember, removal: Removal): Witness => ({ line: removal.line, what: `${m.memberId} removed: ${removal.why}` });

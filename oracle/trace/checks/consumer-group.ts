@@ -2,7 +2,7 @@ import { heartbeatInFlight, heartbeatRequestOf, isLeaveEpoch, JOIN_EPOCH, type C
 import { parseTopicPartition, type KafkaError, type RequestOf, type ResponseOf } from '../schema.ts';
 import { clientKeyOf, type Pending, type Step, type TraceState } from '../state.ts';
 import { CONSUMER_ONLY, type CheckContext, type TraceCheck, type Witness } from '../verdict.ts';
-import { knownEpoch } from './consumer-epoch.ts';
+import { accepted, knownEpoch, removed } from './consumer-epoch.ts';
 import { AwaitingProof, earliestFence, presence } from './consumer-presence.ts';
 
 /**
@@ -42,7 +42,6 @@ function heartbeatAnswer(step: Step, state: TraceState, ctx: CheckContext, codes
 }
 
 const sent = (request: Pending, epoch: number): Witness => ({ line: request.line, what: `${clientKeyOf(request.event)} sent ConsumerGroupHeartbeat at epoch ${epoch}` });
-const accepted = (m: ConsumerMember, a: EpochAnswer): Witness => ({ line: a.line, what: `${m.memberId} answered NONE at epoch ${a.epoch}` });
 
 /** The highest epoch the member was answered by an exchange the coordinator processed before `request`, in this era. */
 function highestBefore(state: TraceState, m: ConsumerMember, request: Pending, era: number): EpochAnswer | null {
@@ -163,10 +162,7 @@ function judgeFencedJoin(step: Step, state: TraceState, ctx: CheckContext, { req
   ctx.violation(
     step,
     `the join (epoch 0) of ${m.memberId} was answered FENCED_MEMBER_EPOCH, but ${removal.why} (line ${removal.line}) and nothing of it was sent since: the join creates the member`,
-    [
-      { line: removal.line, what: `${m.memberId} removed: ${removal.why}` },
-      { line: request.line, what: `${step.clientKey} sent ConsumerGroupHeartbeat at epoch 0` },
-    ],
+    [removed(m, removal), sent(request, 0)],
     'NONE: a new member at the group epoch',
   );
 }

@@ -1,7 +1,7 @@
 import { heartbeatRequestOf, JOIN_EPOCH, type ConsumerMember, type EpochAnswer } from '../consumer-members.ts';
 import type { Pending, Step, TraceState } from '../state.ts';
 import { CONSUMER_ONLY, type CheckContext, type TraceCheck, type Witness } from '../verdict.ts';
-import { knownEpoch } from './consumer-epoch.ts';
+import { accepted, knownEpoch, removed } from './consumer-epoch.ts';
 
 /**
  * Fencing by member epoch under the consumer protocol. An OffsetCommit's generationId is the
@@ -54,7 +54,7 @@ function acceptedRequest(step: Step, state: TraceState, ctx: CheckContext): Acce
 
 /** The accepted heartbeat's answer, and its request when the answer came only after the judged request was sent. */
 function answeredAt(m: ConsumerMember, a: EpochAnswer, judged: Pending): Witness[] {
-  const answer = { line: a.line, what: `${m.memberId} answered NONE at epoch ${a.epoch}` };
+  const answer = accepted(m, a);
   if (a.line < judged.line || a.requestLine === null) return [answer];
   return [{ line: a.requestLine, what: `${a.clientKey} sent that heartbeat first, to the same broker on the same connection: processed first` }, answer];
 }
@@ -85,7 +85,7 @@ export const FencedMemberGetsNoSuccess: TraceCheck = {
       const rejoins = m.joins.filter((j) => j.line < step.line && !(j.answerLine !== null && removal.requestLine !== null && j.answerLine < removal.requestLine));
       if (rejoins.length === 0 || (removal.maxEpoch !== null && epoch <= removal.maxEpoch)) {
         const why = rejoins.length === 0 ? 'and it did not join again' : `and a member that joins again gets an epoch above ${removal.maxEpoch}, its highest before`;
-        return ctx.violation(step, `${what} succeeded after ${m.memberId} was shown removed (${removal.why}, line ${removal.line}) ${why}`, [{ line: removal.line, what: `${m.memberId} removed: ${removal.why}` }, sentLine], 'UNKNOWN_MEMBER_ID');
+        return ctx.violation(step, `${what} succeeded after ${m.memberId} was shown removed (${removal.why}, line ${removal.line}) ${why}`, [removed(m, removal), sentLine], 'UNKNOWN_MEMBER_ID');
       }
     }
     if (ok.api === 'OffsetCommit') {
