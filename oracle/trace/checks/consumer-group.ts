@@ -231,7 +231,7 @@ export const SessionNotExpiredEarly: TraceCheck = {
       const epoch = (request.event as RequestOf<'ConsumerGroupHeartbeat'>).memberEpoch;
       if (epoch === undefined || epoch <= JOIN_EPOCH) return; // a leave of an unknown member; joins: FencedOnlyForCause
     } else if (step.identity.generationId === null || step.identity.generationId < 0) return;
-    const m = state.consumer.get(step.identity.memberId ?? (request.event as { memberId?: string }).memberId);
+    const m = state.consumer.get(step.identity.memberId);
     if (m === undefined) return ctx.skipped('no ConsumerGroupHeartbeat of the member');
     const p = presence(state, m, step.tMs);
     if (p.kind === 'unknown') return ctx.skipped(p.why);
