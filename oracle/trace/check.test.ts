@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TRACE_CHECKS } from './checks/index.ts';
-import { baseEvents, edit, first, HEADER, indexOfLine, JOIN, judge, type Line, req, res } from './test-traces.ts';
+import { baseEvents, edit, first, HEADER, indexOfLine, JOIN, judge, type Line, req, res, result } from './test-traces.ts';
 
 /** Insert events so that the first of them lands on `line`. */
 function insertAt(events: Line[], line: number, ...added: Line[]): Line[] {
@@ -209,11 +209,11 @@ describe('SyncGroupErrorKafkaGives', () => {
 
   it("accepts Kafka's SyncGroup errors, and does not judge an injected one", () => {
     for (const errorCode of ['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']) {
-      const check = judge(edit(baseEvents(), 11, { errorCode, assignment: undefined })).checks.find((c) => c.name === 'SyncGroupErrorKafkaGives')!;
+      const check = result(judge(edit(baseEvents(), 11, { errorCode, assignment: undefined })), 'SyncGroupErrorKafkaGives');
       expect(check.violationCount, errorCode).toBe(0);
     }
     const injected = [{ event: 'fault', kind: 'inject_errors', api: 'SyncGroup', errors: ['INVALID_REQUEST'] }, ...refused()];
-    const check = judge(injected).checks.find((c) => c.name === 'SyncGroupErrorKafkaGives')!;
+    const check = result(judge(injected), 'SyncGroupErrorKafkaGives');
     expect(check.violationCount).toBe(0);
     expect(check.skipped).toEqual({ 'the error may have been injected': 1 });
   });

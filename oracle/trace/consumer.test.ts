@@ -1,18 +1,17 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eachSavedFile } from '../../properties/test-saved-files.ts';
-import { checkTrace, checkTraceFile, type TraceReport } from './check.ts';
+import { checkTrace, checkTraceFile } from './check.ts';
 import { parseTrace } from './read.ts';
 import { shrinkTrace } from './shrink.ts';
 import { TRACE_CHECKS } from './checks/index.ts';
-import { baseEvents, CONSUMER_HEADER, consumerEvents, edit, first, hb, hbAnswer, HEADER, indexOfLine, judge, type Line, req, res, traceText } from './test-traces.ts';
+import { baseEvents, CONSUMER_HEADER, consumerEvents, edit, first, hb, hbAnswer, HEADER, indexOfLine, judge, type Line, req, res, result, traceText } from './test-traces.ts';
 
 /**
  * The KIP-848 (consumer protocol) checks on hand-written traces: a correct history passes, and
  * each check fires, at the right line, on a history broken the way it forbids.
  */
 
-const result = (report: TraceReport, check: string) => report.checks.find((c) => c.name === check)!;
 const judgeConsumer = (events: readonly Line[], header: Line = CONSUMER_HEADER) => judge(events, header);
 
 /** Turn a ConsumerGroupHeartbeat answer into an error (which carries none of the NONE answer's fields). */

@@ -131,6 +131,11 @@ export function judge(events: readonly Line[], header: Line = HEADER): TraceRepo
   return checkTrace(parseTrace(traceText(events, header), 'test.ndjson'));
 }
 
+/** The result of `check` in a report (it must be there). */
+export function result(report: TraceReport, check: string) {
+  return report.checks.find((c) => c.name === check)!;
+}
+
 /** The first violation of `check` in a report, or undefined. */
 export function first(report: TraceReport, check: string) {
   return report.checks.find((c) => c.name === check)?.violations[0];
