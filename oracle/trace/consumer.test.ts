@@ -17,6 +17,9 @@ const judgeConsumer = (events: readonly Line[], header: Line = CONSUMER_HEADER) 
 /** Turn a ConsumerGroupHeartbeat answer into an error (which carries none of the NONE answer's fields). */
 const errorAnswer = (errorCode: string): Line => ({ errorCode, memberId: undefined, memberEpoch: undefined, heartbeatIntervalMs: undefined, assignment: undefined });
 
+/** A header without the session timeout: only a later line can show that a member stayed in the group. */
+const WITHOUT_SESSION_TIMEOUT: Line = { ...CONSUMER_HEADER, consumerGroupSessionTimeoutMs: undefined };
+
 /** Insert events so that the first of them lands on `line` (they take the tMs of the event they push down, plus 1 ms each). */
 function insertAt(events: Line[], line: number, ...added: Line[]): Line[] {
   const copy = [...events];
@@ -28,6 +31,9 @@ function insertAt(events: Line[], line: number, ...added: Line[]): Line[] {
 
 /** Events up to and including a file line. */
 const upTo = (events: Line[], line: number): Line[] => events.slice(0, indexOfLine(line) + 1);
+
+/** The correct history up to m1's heartbeat of line 28 (at epoch 2), answered on line 29 with an error. */
+const heartbeat28AnsweredWith = (errorCode: string): Line[] => upTo(edit(consumerEvents(), 29, errorAnswer(errorCode)), 29);
 
 const CONSUMER_CHECKS = TRACE_CHECKS.filter((c) => c.protocols.includes('consumer') && !c.protocols.includes('classic')).map((c) => c.name);
 const CLASSIC_ONLY_CHECKS = TRACE_CHECKS.filter((c) => !c.protocols.includes('consumer')).map((c) => c.name);
@@ -98,14 +104,13 @@ describe('each KIP-848 check catches its violation', () => {
   it('ValidPartitionEpoch waits for proof when the holder may have been removed, and finds it in its later heartbeat', () => {
     // No session timeout in the header: the timers cannot rule m1's removal out when c2 is given t-2
     // and t-3 at once (line 8); m1's next heartbeat, accepted at its epoch, shows it was never removed.
-    const header = { ...CONSUMER_HEADER, consumerGroupSessionTimeoutMs: undefined };
     const events = edit(upTo(consumerEvents(), 10), 8, { assignment: ['t-2', 't-3'] });
-    const proven = judgeConsumer(events, header);
+    const proven = judgeConsumer(events, WITHOUT_SESSION_TIMEOUT);
     const v = first(proven, 'ValidPartitionEpoch');
     expect(v?.line).toBe(8);
     expect(v?.message).toContain('m1 was not removed');
     expect(v?.witness.map((w) => w.line)).toEqual([3, 7, 10]);
-    const unproven = judgeConsumer(upTo(events, 8), header);
+    const unproven = judgeConsumer(upTo(events, 8), WITHOUT_SESSION_TIMEOUT);
     expect(result(unproven, 'ValidPartitionEpoch').skipped).toEqual({
       'the holder may have been removed: the session timeout is unknown (header consumerGroupSessionTimeoutMs), and no later heartbeat of it shows otherwise': 1,
     });
@@ -114,12 +119,11 @@ describe('each KIP-848 check catches its violation', () => {
   });
 
   it('shrinking keeps the later line that proves a violation, so the shrunk trace still shows it', () => {
-    const header = { ...CONSUMER_HEADER, consumerGroupSessionTimeoutMs: undefined };
     const events = edit(upTo(consumerEvents(), 12), 8, { assignment: ['t-2', 't-3'] });
-    const shrunk = shrinkTrace(parseTrace(traceText(events, header), 'proof.ndjson'), 'ValidPartitionEpoch');
+    const shrunk = shrinkTrace(parseTrace(traceText(events, WITHOUT_SESSION_TIMEOUT), 'proof.ndjson'), 'ValidPartitionEpoch');
     expect(shrunk.after).toBeLessThan(shrunk.before);
     expect(shrunk.trace.events.map((l) => l.line)).toContain(10);
-    const again = checkTrace(parseTrace(traceText(shrunk.trace.events.map((l) => l.event as unknown as Line), header), 'shrunk.ndjson'));
+    const again = checkTrace(parseTrace(traceText(shrunk.trace.events.map((l) => l.event as unknown as Line), WITHOUT_SESSION_TIMEOUT), 'shrunk.ndjson'));
     expect(first(again, 'ValidPartitionEpoch')?.message).toContain('m1 was not removed');
   });
 
@@ -130,7 +134,7 @@ describe('each KIP-848 check catches its violation', () => {
   });
 
   it('FencedOnlyForCause: FENCED_MEMBER_EPOCH to a heartbeat at the epoch last answered', () => {
-    const events = upTo(edit(consumerEvents(), 29, errorAnswer('FENCED_MEMBER_EPOCH')), 29);
+    const events = heartbeat28AnsweredWith('FENCED_MEMBER_EPOCH');
     const v = first(judgeConsumer(events), 'FencedOnlyForCause');
     expect(v?.line).toBe(29);
     expect(v?.witness.map((w) => w.line)).toEqual([13, 28]);
@@ -178,7 +182,7 @@ describe('each KIP-848 check catches its violation', () => {
   });
 
   it('SessionNotExpiredEarly: m1 is answered UNKNOWN_MEMBER_ID a second after its heartbeat was accepted', () => {
-    const events = upTo(edit(consumerEvents(), 29, errorAnswer('UNKNOWN_MEMBER_ID')), 29);
+    const events = heartbeat28AnsweredWith('UNKNOWN_MEMBER_ID');
     const v = first(judgeConsumer(events), 'SessionNotExpiredEarly');
     expect(v?.line).toBe(29);
     expect(v?.witness.map((w) => w.line)).toEqual([13, 28]);
@@ -188,7 +192,6 @@ describe('each KIP-848 check catches its violation', () => {
   });
 
   it('SessionNotExpiredEarly: without the session timeout, a later accepted heartbeat proves the member was never removed', () => {
-    const header = { ...CONSUMER_HEADER, consumerGroupSessionTimeoutMs: undefined };
     const events = [
       ...upTo(consumerEvents(), 18),
       req('c2', 'OffsetCommit', 4, { memberId: 'm2', generationId: 2, offsets: { 't-2': 3 }, broker: 1 }),
@@ -196,10 +199,10 @@ describe('each KIP-848 check catches its violation', () => {
       hb('c2', 9, 'm2', 2, null),
       hbAnswer('c2', 9, 'm2', 2, null),
     ].map((e, i) => ({ ...e, tMs: i * 1_000 }));
-    const report = judgeConsumer(events, header);
+    const report = judgeConsumer(events, WITHOUT_SESSION_TIMEOUT);
     expect(first(report, 'SessionNotExpiredEarly')?.line).toBe(20);
     expect(first(report, 'SessionNotExpiredEarly')?.witness.map((w) => w.line)).toEqual([18, 19, 22]);
-    const unproven = judgeConsumer(events.slice(0, -2), header);
+    const unproven = judgeConsumer(events.slice(0, -2), WITHOUT_SESSION_TIMEOUT);
     expect(first(unproven, 'SessionNotExpiredEarly')).toBeUndefined();
     expect(Object.keys(result(unproven, 'SessionNotExpiredEarly').skipped)[0]).toContain('the member may have been removed');
   });
