@@ -1,4 +1,4 @@
-import type { KafkaError } from '../schema.ts';
+import { CONNECTION_FAILURES, type KafkaError } from '../schema.ts';
 import { CLASSIC_ONLY, type TraceCheck, type Witness } from '../verdict.ts';
 
 /**
@@ -8,7 +8,7 @@ import { CLASSIC_ONLY, type TraceCheck, type Witness } from '../verdict.ts';
  * in PreparingRebalance, appendGroupMetadataErrorToResponseError for a failed write (COORDINATOR_NOT_AVAILABLE,
  * NOT_COORDINATOR, UNKNOWN_SERVER_ERROR); the coordinator runtime (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS);
  * KafkaApis (GROUP_AUTHORIZATION_FAILED, INCONSISTENT_GROUP_PROTOCOL without protocol type/name, UNSUPPORTED_VERSION,
- * INVALID_GROUP_ID in the old coordinator); and what a client writes when no answer came.
+ * INVALID_GROUP_ID in the old coordinator); and what a client writes when no answer came (CONNECTION_FAILURES).
  * In CompletingRebalance and Stable a valid SyncGroup is answered NONE with the member's assignment.
  */
 const SYNC_GROUP_ERRORS: ReadonlySet<KafkaError> = new Set<KafkaError>([
@@ -25,8 +25,7 @@ const SYNC_GROUP_ERRORS: ReadonlySet<KafkaError> = new Set<KafkaError>([
   'INVALID_GROUP_ID',
   'UNSUPPORTED_VERSION',
   'UNKNOWN_SERVER_ERROR',
-  'NETWORK_EXCEPTION',
-  'REQUEST_TIMED_OUT',
+  ...CONNECTION_FAILURES,
 ]);
 
 export const SyncGroupErrorKafkaGives: TraceCheck = {
