@@ -305,6 +305,11 @@ export class TraceState {
     return this.clients.get(key);
   }
 
+  /** The JoinGroup answer that gave a client incarnation this member id in this generation, if it received one. */
+  joinAnswer(clientKey: string, memberId: string | null, generationId: number): JoinObs | undefined {
+    return this.clients.get(clientKey)?.joins.find((j) => j.memberId === memberId && j.generationId === generationId);
+  }
+
   /** Resolve a line: pair a response with its request, work out identity and injection. */
   resolve({ line, event }: TraceLine): Step {
     const clientKey = clientKeyOf(event);

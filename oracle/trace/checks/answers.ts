@@ -47,7 +47,7 @@ export const SyncGroupErrorKafkaGives: TraceCheck = {
     const witness: Witness[] = [];
     if (step.request !== null) witness.push({ line: step.request.line, what: `${step.clientKey} sent SyncGroup as ${memberId ?? '?'} in generation ${generationId ?? '?'}` });
     if (generationId !== null) {
-      const join = state.client(step.clientKey!)?.joins.find((j) => j.memberId === memberId && j.generationId === generationId);
+      const join = state.joinAnswer(step.clientKey!, memberId, generationId);
       if (join !== undefined) witness.push({ line: join.line, what: `JoinGroup answered ${join.memberId} as a member of generation ${generationId}` });
       const earlier = state.generation(generationId).syncs.filter((s) => s.line < step.line);
       if (earlier.length > 0) witness.push({ line: earlier[0].line, what: `${earlier[0].clientKey}'s SyncGroup for generation ${generationId} was answered NONE: the group was Stable` });

@@ -111,7 +111,7 @@ export const SyncGroupAfterJoin: TraceCheck = {
     const { memberId, generationId } = step.identity;
     if (memberId === null || generationId === null) return ctx.skipped("SyncGroup answer without the request's member id and generation");
     ctx.judged();
-    const own = state.client(step.clientKey!)?.joins.find((j) => j.memberId === memberId && j.generationId === generationId);
+    const own = state.joinAnswer(step.clientKey!, memberId, generationId);
     const listed = state.generation(generationId).joins.find((j) => j.members?.some((m) => m.memberId === memberId));
     if (own !== undefined || listed !== undefined) return;
     const lastJoin = state.client(step.clientKey!)?.joins.at(-1);
