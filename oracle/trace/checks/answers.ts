@@ -49,8 +49,8 @@ export const SyncGroupErrorKafkaGives: TraceCheck = {
     if (generationId !== null) {
       const join = state.joinAnswer(step.clientKey!, memberId, generationId);
       if (join !== undefined) witness.push({ line: join.line, what: `JoinGroup answered ${join.memberId} as a member of generation ${generationId}` });
-      const earlier = state.generation(generationId).syncs.filter((s) => s.line < step.line);
-      if (earlier.length > 0) witness.push({ line: earlier[0].line, what: `${earlier[0].clientKey}'s SyncGroup for generation ${generationId} was answered NONE: the group was Stable` });
+      const earlier = state.generation(generationId).syncs.find((s) => s.line < step.line);
+      if (earlier !== undefined) witness.push({ line: earlier.line, what: `${earlier.clientKey}'s SyncGroup for generation ${generationId} was answered NONE: the group was Stable` });
     }
     ctx.violation(
       step,
