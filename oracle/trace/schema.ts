@@ -175,7 +175,7 @@ export const requestSchemas = {
   }),
 } satisfies Record<Api, z.ZodType>;
 
-/** JoinGroup's NONE answer must say which generation, leader and member id it gave. */
+/** A NONE answer must carry these fields (JoinGroup: the generation, leader and member id it gave; ConsumerGroupHeartbeat: the member epoch). */
 function requiredWhenNone<T extends { errorCode: KafkaError }>(fields: readonly (keyof T & string)[]) {
   return (value: T, ctx: z.RefinementCtx): void => {
     if (value.errorCode !== 'NONE') return;
