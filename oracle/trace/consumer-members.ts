@@ -343,8 +343,15 @@ export class ConsumerMembers {
     }
   }
 
+  /** An OffsetCommit answered UNKNOWN_MEMBER_ID shows its member removed (ConsumerGroup.validateOffsetCommit). */
+  onOffsetCommitResponse(step: Step, e: ResponseOf<'OffsetCommit'>): void {
+    if (e.errorCode !== 'UNKNOWN_MEMBER_ID' || step.injected) return;
+    const m = this.get(step.identity.memberId);
+    if (m !== undefined) this.markRemoved(m, step, 'its offset commit was answered UNKNOWN_MEMBER_ID');
+  }
+
   /** The member was not in the group when this answer's request was processed. */
-  markRemoved(m: ConsumerMember, step: Step, why: string): void {
+  private markRemoved(m: ConsumerMember, step: Step, why: string): void {
     // Answers that arrived before the request that showed the removal was sent: processed before it.
     const sentLine = step.request?.line ?? -Infinity;
     const before = m.answered.filter((a) => a.logEra === step.logEra && a.line < sentLine);

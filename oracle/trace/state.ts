@@ -504,10 +504,7 @@ export class TraceState {
         return;
       case 'OffsetCommit':
         this.settleCommits(step, request);
-        if (event.errorCode === 'UNKNOWN_MEMBER_ID' && !step.injected && this.header.groupProtocol === 'consumer') {
-          const m = this.consumer.get(id.memberId);
-          if (m !== undefined) this.consumer.markRemoved(m, step, 'its offset commit was answered UNKNOWN_MEMBER_ID');
-        }
+        if (this.header.groupProtocol === 'consumer') this.consumer.onOffsetCommitResponse(step, event);
         if (event.errorCode === 'NONE') this.commitExchanges.set(exchangeKey(client.key, event.correlationId, event.broker), { request, responseLine: step.line });
         if (event.errorCode !== 'NONE' || id.memberId === null || id.generationId === null || id.generationId < 0) return;
         this.observeGeneration(step, id.generationId, id.memberId);
