@@ -56,10 +56,12 @@ export function checkTraceFile(file: string, checks: readonly TraceCheck[] = TRA
 function applicable(checks: readonly TraceCheck[], header: TraceHeader): { check: TraceCheck; applies: boolean }[] {
   const protocol = header.groupProtocol ?? 'classic';
   const applies = (c: TraceCheck): boolean => c.protocols.includes(protocol);
-  return checks
-    .filter((c) => applies(c) || !checks.some((other) => other !== c && other.name === c.name && applies(other)))
-    .filter((c, i, all) => all.findIndex((other) => other.name === c.name) === i)
-    .map((check) => ({ check, applies: applies(check) }));
+  // Of the checks of one name: the first that applies, else the first.
+  const chosen = (c: TraceCheck): boolean => {
+    const named = checks.filter((other) => other.name === c.name);
+    return c === (named.find(applies) ?? named[0]);
+  };
+  return checks.filter(chosen).map((check) => ({ check, applies: applies(check) }));
 }
 
 export function checkTrace(trace: Trace, checks: readonly TraceCheck[] = TRACE_CHECKS): TraceReport {
