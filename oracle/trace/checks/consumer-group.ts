@@ -228,7 +228,7 @@ export const SessionNotExpiredEarly: TraceCheck = {
     const request = step.request;
     if (request === null) return ctx.skipped('UNKNOWN_MEMBER_ID answer without its request');
     if (e.api === 'ConsumerGroupHeartbeat') {
-      const epoch = (request.event as RequestOf<'ConsumerGroupHeartbeat'>).memberEpoch;
+      const epoch = heartbeatRequestOf(step)?.event.memberEpoch;
       if (epoch === undefined || epoch <= JOIN_EPOCH) return; // a leave of an unknown member; joins: FencedOnlyForCause
     } else if (step.identity.generationId === null || step.identity.generationId < 0) return;
     const m = state.consumer.get(step.identity.memberId);
