@@ -1,5 +1,5 @@
 import { heartbeatInFlight, type ConsumerMember, type EpochAnswer, type Removal, type UnknownOutcome } from '../consumer-members.ts';
-import type { Step, TraceState } from '../state.ts';
+import type { Pending, Step, TraceState } from '../state.ts';
 import type { Witness } from '../verdict.ts';
 
 /**
@@ -40,6 +40,11 @@ export function knownEpoch(
   if (last.logEra !== step.logEra) return { skip: "the group's log may have been lost since the member was last answered" };
   if (m.leaveLine !== null) return { skip: 'the member left' };
   return { last, unsure };
+}
+
+/** The member's epoch answers (every membership) to heartbeats the coordinator processed before `request`, in log era `logEra`. */
+export function answeredBefore(state: TraceState, m: ConsumerMember, request: Pending, logEra: number): EpochAnswer[] {
+  return m.answered.filter((a) => a.logEra === logEra && state.processedBefore(a, request));
 }
 
 /** Witness: the member was answered NONE at an epoch. */

@@ -2,7 +2,7 @@ import { heartbeatInFlight, heartbeatRequestOf, isLeaveEpoch, JOIN_EPOCH, type C
 import { parseTopicPartition, type KafkaError, type RequestOf, type ResponseOf } from '../schema.ts';
 import { clientKeyOf, type Pending, type Step, type TraceState } from '../state.ts';
 import { CONSUMER_ONLY, type CheckContext, type TraceCheck, type Witness } from '../verdict.ts';
-import { accepted, knownEpoch, removed } from './consumer-epoch.ts';
+import { accepted, answeredBefore, knownEpoch, removed } from './consumer-epoch.ts';
 import { AwaitingProof, earliestFence, presence } from './consumer-presence.ts';
 
 /**
@@ -45,9 +45,7 @@ const sent = (request: Pending, epoch: number): Witness => ({ line: request.line
 
 /** The highest epoch the member was answered by an exchange the coordinator processed before `request`, in this era. */
 function highestBefore(state: TraceState, m: ConsumerMember, request: Pending, era: number): EpochAnswer | null {
-  return m.answered
-    .filter((a) => a.logEra === era && state.processedBefore(a, request))
-    .reduce<EpochAnswer | null>((best, a) => (best === null || a.epoch > best.epoch ? a : best), null);
+  return answeredBefore(state, m, request, era).reduce<EpochAnswer | null>((best, a) => (best === null || a.epoch > best.epoch ? a : best), null);
 }
 
 export const MemberEpochMonotonic: TraceCheck = {

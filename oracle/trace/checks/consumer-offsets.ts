@@ -1,7 +1,7 @@
 import { heartbeatRequestOf, JOIN_EPOCH, type ConsumerMember, type EpochAnswer } from '../consumer-members.ts';
 import type { Pending, Step, TraceState } from '../state.ts';
 import { CONSUMER_ONLY, type CheckContext, type TraceCheck, type Witness } from '../verdict.ts';
-import { accepted, knownEpoch, removed } from './consumer-epoch.ts';
+import { accepted, answeredBefore, knownEpoch, removed } from './consumer-epoch.ts';
 
 /**
  * Fencing by member epoch under the consumer protocol. An OffsetCommit's generationId is the
@@ -76,7 +76,7 @@ export const FencedMemberGetsNoSuccess: TraceCheck = {
     if (ok === null) return;
     ctx.judged();
     const { member: m, epoch, request } = ok;
-    const earlier = m.answered.filter((a) => a.logEra === step.logEra && state.processedBefore(a, request));
+    const earlier = answeredBefore(state, m, request, step.logEra);
     const what = `${ok.api === 'OffsetCommit' ? 'OffsetCommit' : 'ConsumerGroupHeartbeat'} of ${m.memberId} at epoch ${epoch}`;
     const sentLine: Witness = { line: request.line, what: `${step.clientKey} sent ${what}` };
     const removal = m.removal;
