@@ -29,21 +29,18 @@ export function shrinkTrace(trace: Trace, check: string, budgetMs = 60_000): Shr
   // Most violations are shown by the lines up to the violating one, so try that cut first; but some
   // checks prove a violation with a later line (a heartbeat accepted later shows a member was never
   // removed), and then the whole trace is the starting point. Faults stay whatever else goes.
-  let faults: readonly TraceLine[] = [];
-  const withFaults = (events: readonly TraceLine[]): TraceLine[] => [...faults, ...events].sort((a, b) => a.line - b.line);
-  const violates = (events: readonly TraceLine[]): boolean => {
+  const isFault = (l: TraceLine): boolean => l.event.event === 'fault';
+  const withFaults = (events: readonly TraceLine[], faults: readonly TraceLine[]): TraceLine[] => [...faults, ...events].sort((a, b) => a.line - b.line);
+  const violates = (events: readonly TraceLine[], faults: readonly TraceLine[]): boolean => {
     attempts += 1;
-    const result = checkTrace({ ...trace, events: withFaults(events) }).checks.find((c) => c.name === check);
+    const result = checkTrace({ ...trace, events: withFaults(events, faults) }).checks.find((c) => c.name === check);
     return result?.violations[0]?.line === first.line;
   };
-  const startFrom = (events: readonly TraceLine[]): TraceLine[] | null => {
-    faults = events.filter((l) => l.event.event === 'fault');
-    const rest = events.filter((l) => l.event.event !== 'fault');
-    return violates(rest) ? rest : null;
-  };
-  const start = startFrom(trace.events.filter((l) => l.line <= first.line)) ?? startFrom(trace.events);
-  if (start === null) throw new Error(`${check} at line ${first.line} of ${trace.file} is not shown again when the trace is re-checked`);
-  let current: TraceLine[] = start;
+  const split = (events: readonly TraceLine[]) => ({ faults: events.filter(isFault), rest: events.filter((l) => !isFault(l)) });
+  const start = [split(trace.events.filter((l) => l.line <= first.line)), split(trace.events)].find((s) => violates(s.rest, s.faults));
+  if (start === undefined) throw new Error(`${check} at line ${first.line} of ${trace.file} is not shown again when the trace is re-checked`);
+  const faults = start.faults;
+  let current: TraceLine[] = start.rest;
   let chunks = 2;
   let complete = true;
   while (current.length >= 2) {
@@ -55,7 +52,7 @@ export function shrinkTrace(trace: Trace, check: string, budgetMs = 60_000): Shr
     let reduced = false;
     for (let start = 0; start < current.length; start += size) {
       const candidate = [...current.slice(0, start), ...current.slice(start + size)];
-      if (candidate.length > 0 && violates(candidate)) {
+      if (candidate.length > 0 && violates(candidate, faults)) {
         current = candidate;
         chunks = Math.max(chunks - 1, 2);
         reduced = true;
@@ -67,7 +64,7 @@ export function shrinkTrace(trace: Trace, check: string, budgetMs = 60_000): Shr
       chunks = Math.min(current.length, chunks * 2);
     }
   }
-  const events = withFaults(current);
+  const events = withFaults(current, faults);
   return { check, before: trace.events.length, after: events.length, attempts, complete, trace: { ...trace, events } };
 }
 
