@@ -36,7 +36,7 @@ describe('check-trace on model runs', () => {
   }, 60_000);
 });
 
-/** The KIP-848 protocol's own checks (not shared with the classic protocol). */
+/** The checks that apply to a KIP-848 (consumer protocol) trace: its own, and the offsets' durability. */
 const CONSUMER_CHECKS = TRACE_CHECKS.filter((c) => c.protocols.includes('consumer')).map((c) => c.name);
 
 /**
