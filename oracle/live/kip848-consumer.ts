@@ -12,7 +12,7 @@ import {
   type ConsumerGroupHeartbeatResponse,
   type TopicIdPartitions,
 } from '../wire/messages.ts';
-import type { Api, KafkaError } from '../trace/schema.ts';
+import { parseTopicPartition, type Api, type KafkaError } from '../trace/schema.ts';
 import { Bell, Stopper } from './sleep.ts';
 import type { TraceWriter } from './trace-writer.ts';
 
@@ -69,6 +69,16 @@ export function memberIdFor(seed: string, client: string, incarnation: number): 
 type Tp = string;
 const tpOf = (topic: string, partition: number): Tp => `${topic}-${partition}`;
 const sorted = (s: Iterable<Tp>): Tp[] => [...s].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+
+/** "topic-N" partitions grouped by topic, in the order given (parseTopicPartition splits them). */
+function partitionsByTopic(partitions: Iterable<Tp>): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const tp of partitions) {
+    const { topic, partition } = parseTopicPartition(tp);
+    out.set(topic, [...(out.get(topic) ?? []), partition]);
+  }
+  return out;
+}
 
 /** What the last heartbeat sent, to send null when unchanged (ConsumerHeartbeatRequestManager.SentFields). */
 interface SentFields {
@@ -320,14 +330,12 @@ export class WireConsumer {
   // ---- heartbeats ------------------------------------------------------------------------------
 
   private topicPartitionsOnWire(partitions: Iterable<Tp>): TopicIdPartitions[] {
-    const byTopic = new Map<string, number[]>();
-    for (const tp of partitions) {
-      const i = tp.lastIndexOf('-');
-      const id = this.topicIds.get(tp.slice(0, i));
-      if (id === undefined) continue;
-      byTopic.set(id, [...(byTopic.get(id) ?? []), Number(tp.slice(i + 1))]);
+    const out: TopicIdPartitions[] = [];
+    for (const [topic, ps] of partitionsByTopic(partitions)) {
+      const topicId = this.topicIds.get(topic);
+      if (topicId !== undefined) out.push({ topicId, partitions: ps.sort((a, b) => a - b) });
     }
-    return [...byTopic].map(([topicId, ps]) => ({ topicId, partitions: ps.sort((a, b) => a - b) }));
+    return out;
   }
 
   private partitionsFromWire(tps: readonly TopicIdPartitions[]): { known: Set<Tp>; unknownTopicIds: string[] } {
@@ -549,12 +557,8 @@ export class WireConsumer {
     for (let attempt = 0; attempt < 5 && !this.stop.stopped && this.fencings === fencings; attempt++) {
       await this.paused();
       if (!(await this.ensureCoordinator())) return;
-      const byTopic = new Map<string, number[]>();
-      for (const tp of partitions) {
-        const i = tp.lastIndexOf('-');
-        byTopic.set(tp.slice(0, i), [...(byTopic.get(tp.slice(0, i)) ?? []), Number(tp.slice(i + 1))]);
-      }
-      const out = await this.exchange(this.coordinator!, OffsetFetch, { groupId: this.config.groupId, topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }, {
+      const topics = [...partitionsByTopic(partitions)].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
+      const out = await this.exchange(this.coordinator!, OffsetFetch, { groupId: this.config.groupId, topics }, {
         api: 'OffsetFetch',
         request: { partitions },
         response: (r) => {
@@ -628,17 +632,15 @@ export class WireConsumer {
     if (!(await this.ensureCoordinator())) return;
     const memberEpoch = olderEpoch ?? this.memberEpoch;
     const identity = { memberId: this.config.memberId, generationId: memberEpoch, groupInstanceId: this.config.groupInstanceId };
-    const byTopic = new Map<string, { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[]>();
-    for (const [tp, offset] of Object.entries(offsets)) {
-      const i = tp.lastIndexOf('-');
-      const topic = tp.slice(0, i);
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partitionIndex: Number(tp.slice(i + 1)), committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }]);
-    }
+    const topics = [...partitionsByTopic(Object.keys(offsets))].map(([name, ps]) => ({
+      name,
+      partitions: ps.map((partitionIndex) => ({ partitionIndex, committedOffset: offsets[tpOf(name, partitionIndex)], committedLeaderEpoch: -1, committedMetadata: null })),
+    }));
     const broker = this.coordinator!;
     const out = await this.exchange(
       broker,
       OffsetCommit,
-      { groupId: this.config.groupId, generationIdOrMemberEpoch: memberEpoch, memberId: this.config.memberId, groupInstanceId: this.config.groupInstanceId, topics: [...byTopic].map(([name, ps]) => ({ name, partitions: ps })) },
+      { groupId: this.config.groupId, generationIdOrMemberEpoch: memberEpoch, memberId: this.config.memberId, groupInstanceId: this.config.groupInstanceId, topics },
       { api: 'OffsetCommit', request: { ...identity, offsets, note: why }, response: (r) => ({ ...commitErrors(r.topics), ...identity }) },
     );
     if (!out.ok) {
