@@ -154,11 +154,7 @@ export class WireConsumer {
 
   /** Stop without leaving or committing: the process is gone (its session must expire on the coordinator). */
   crash(): void {
-    if (this.state === 'stopped') return;
-    this.state = 'stopped';
-    this.stop.stop();
-    for (const c of this.connections.values()) c.close();
-    this.write({ event: 'stopped', reason: 'crash: no leave, no commit' });
+    this.finish('crash: no leave, no commit');
   }
 
   /** Neither heartbeat nor commit for `ms` (a long GC pause, a frozen host), then carry on. */
@@ -266,18 +262,13 @@ export class WireConsumer {
     if (trace.api !== null) this.write({ event: 'request', api: trace.api, ...where, ...trace.request });
     try {
       const response = await conn.send(spec, request, correlationId, this.config.requestTimeoutMs);
-      if (trace.api !== null && !this.crashed()) this.write({ event: 'response', api: trace.api, ...where, ...trace.response(response) });
+      if (trace.api !== null && !this.stopped) this.write({ event: 'response', api: trace.api, ...where, ...trace.response(response) });
       return { ok: true, response, correlationId };
     } catch (e) {
       const errorCode: KafkaError = e instanceof ConnectionError && e.kind === 'timeout' ? 'REQUEST_TIMED_OUT' : 'NETWORK_EXCEPTION';
-      if (trace.api !== null && !this.crashed()) this.write({ event: 'response', api: trace.api, ...where, errorCode, note: `no answer: ${(e as Error).message}` });
+      if (trace.api !== null && !this.stopped) this.write({ event: 'response', api: trace.api, ...where, errorCode, note: `no answer: ${(e as Error).message}` });
       return { ok: false, errorCode };
     }
-  }
-
-  /** True once this incarnation crashed or finished: its late answers are not observed. */
-  private crashed(): boolean {
-    return this.state === 'stopped';
   }
 
   private nextBroker(): { id: number; host: string; port: number } {
@@ -656,7 +647,7 @@ export class WireConsumer {
         else if (firstError === 0) firstError = p.errorCode;
       }
     }
-    if (Object.keys(acked).length > 0 && !this.crashed()) {
+    if (Object.keys(acked).length > 0 && !this.stopped) {
       this.figures.commitsAcked++;
       this.write({ event: 'committed', memberId: identity.memberId, generationId: memberEpoch, correlationId: out.correlationId, broker: broker.id, offsets: acked });
     }
