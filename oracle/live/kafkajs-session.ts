@@ -1,11 +1,10 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, LogEntry, Producer } from 'kafkajs';
 import seedrandom from 'seedrandom';
 import { API_KEYS, MockCluster, type MockAck, type MockLogLine } from './mock-cluster.ts';
+import { NdjsonFile } from './ndjson-file.ts';
 import { Stopper } from './sleep.ts';
 
 /**
@@ -179,39 +178,20 @@ export function planFaults(options: {
     .map(({ a }, id) => ({ ...a, id }) as FaultAction);
 }
 
-/** The NDJSON writer: synchronous appends, so a killed process leaves every line written so far. */
-class ObservationLog {
-  readonly t0 = performance.now();
-  private fd: number | null;
-  lines = 0;
+/** The observation log (NdjsonFile: synchronous appends, so a killed process leaves every line written so far). */
+class ObservationLog extends NdjsonFile {
   /** Lines offered after close, per "source event" (not written). */
   readonly late: Record<string, number> = {};
   readonly events: Record<string, number> = {};
   readonly generations = new Set<number>();
 
-  constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.fd = openSync(path, 'w');
-  }
-
-  now(): number {
-    return Math.round((performance.now() - this.t0) * 10) / 10;
-  }
-
   write(source: string, event: string, fields: Record<string, unknown> = {}): void {
-    if (this.fd === null) {
+    if (this.closed) {
       this.late[`${source} ${event}`] = (this.late[`${source} ${event}`] ?? 0) + 1;
       return;
     }
-    const line = JSON.stringify({ tMs: this.now(), source, event, ...fields }, jsonSafe);
-    writeSync(this.fd, `${line}\n`);
-    this.lines++;
+    this.append(JSON.stringify({ tMs: this.now(), source, event, ...fields }, jsonSafe));
     this.events[event] = (this.events[event] ?? 0) + 1;
-  }
-
-  close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
   }
 }
 
