@@ -13,7 +13,7 @@ import {
   type TopicIdPartitions,
 } from '../wire/messages.ts';
 import { parseTopicPartition, type Api, type KafkaError } from '../trace/schema.ts';
-import { Bell, Stopper } from './sleep.ts';
+import { Bell, Stopper, within } from './sleep.ts';
 import type { TraceWriter } from './trace-writer.ts';
 
 /**
@@ -181,14 +181,14 @@ export class WireConsumer {
     this.stallUntil = 0;
     const left = (): number => Math.max(0, deadline - this.config.trace.now());
     if (this.owned.size > 0 && this.memberEpoch > 0) {
-      await within(this.commit(sorted(this.owned), 'before leaving'), left() / 2);
+      await within(left() / 2, this.commit(sorted(this.owned), 'before leaving'));
       if (!this.stopped && this.owned.size > 0) this.write({ event: 'revoked', partitions: sorted(this.owned) });
       this.owned = new Set();
     }
     if (!this.stopped) {
       this.state = 'leaving';
       this.sendHeartbeatNow();
-      await within(this.heartbeating, left());
+      await within(left(), this.heartbeating);
     }
     this.finish('closed');
   }
@@ -653,13 +653,6 @@ export class WireConsumer {
     }
     if (firstError !== 0) this.noteCoordinatorError(firstError);
   }
-}
-
-/** Awaits `p` for at most `ms` (it keeps running; its effects are bounded by the consumer's own stop). */
-async function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise<void>((res) => (timer = setTimeout(res, ms)))]);
-  clearTimeout(timer);
 }
 
 /** OffsetCommit v9 has per-partition errors only: one shared error is the answer's, mixed ones go per partition. */
