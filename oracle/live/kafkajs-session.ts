@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, LogEntry, Producer } from 'kafkajs';
-import seedrandom from 'seedrandom';
+import { numberedByTime, seededDraws } from './fault-plan.ts';
 import { API_KEYS, MockCluster, type MockAck, type MockLogLine } from './mock-cluster.ts';
 import { NdjsonFile } from './ndjson-file.ts';
 import { Stopper } from './sleep.ts';
@@ -120,16 +120,13 @@ export function planFaults(options: {
   firstFaultAtMs?: number;
   faultGapMs?: readonly [number, number];
 }): FaultAction[] {
-  const rng = seedrandom(`faults:${String(options.seed)}`);
-  const between = (lo: number, hi: number): number => Math.round(lo + rng() * (hi - lo));
-  const pick = <T>(xs: readonly T[]): T => xs[Math.min(xs.length - 1, Math.floor(rng() * xs.length))];
+  const { between, pick, weighted } = seededDraws(`faults:${String(options.seed)}`);
   const kinds = (options.kinds ?? FAULT_KINDS).filter((k) => k !== 'consumer-bounce' || options.consumers.length > 0);
   const [gapLo, gapHi] = options.faultGapMs ?? [3000, 6000];
   const end = options.durationMs - 3000;
   const pairEnd = options.durationMs - 1500;
   const busyUntil = { broker: 0, rtt: 0, consumer: 0 };
   const actions: PlannedAction[] = [];
-  const weightOf = (k: FaultKind): number => FAULT_WEIGHTS[k];
   for (let t = options.firstFaultAtMs ?? 6000; t < end && kinds.length > 0; t += between(gapLo, gapHi)) {
     const free = kinds.filter(
       (k) =>
@@ -138,8 +135,7 @@ export function planFaults(options: {
         (k !== 'consumer-bounce' || busyUntil.consumer <= t),
     );
     if (free.length === 0) continue;
-    let r = rng() * free.reduce((s, k) => s + weightOf(k), 0);
-    const fault = free.find((k) => (r -= weightOf(k)) < 0) ?? free[free.length - 1];
+    const fault = weighted(free, FAULT_WEIGHTS);
     const until = Math.min(pairEnd, t + between(1000, 3000));
     switch (fault) {
       case 'broker-bounce': {
@@ -172,10 +168,7 @@ export function planFaults(options: {
       }
     }
   }
-  return actions
-    .map((a, i) => ({ a, i }))
-    .sort((x, y) => x.a.atMs - y.a.atMs || x.i - y.i)
-    .map(({ a }, id) => ({ ...a, id }) as FaultAction);
+  return numberedByTime(actions) as FaultAction[];
 }
 
 /** The observation log (NdjsonFile: synchronous appends, so a killed process leaves every line written so far). */
