@@ -10,15 +10,14 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION } from '../cli/errors.ts';
 import { KIP848_MOCK_BINARY } from '../oracle/live/librdkafka-kip848.ts';
 import { KIP848_FAULT_KINDS, type Kip848FaultKind } from '../oracle/live/kip848-faults.ts';
 import { MOCK_BINARY, MOCK_BUILD_COMMAND } from '../oracle/live/mock-cluster.ts';
 import { TraceError } from '../oracle/trace/errors.ts';
 
-const EXIT_OK = 0;
-const EXIT_VIOLATION = 1;
-const EXIT_USAGE = 2;
-const EXIT_FAILED = 3;
+/** The session failed: the mock died, or a bug (the CLI's EXIT_INTERNAL code). */
+const EXIT_FAILED = EXIT_INTERNAL;
 
 const HELP = `usage: npx tsx scripts/live-session.ts [--protocol classic|consumer] [options]
 

@@ -1,11 +1,10 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, LogEntry, Producer } from 'kafkajs';
-import seedrandom from 'seedrandom';
+import { numberedByTime, seededDraws } from './fault-plan.ts';
 import { API_KEYS, MockCluster, type MockAck, type MockLogLine } from './mock-cluster.ts';
+import { NdjsonFile } from './ndjson-file.ts';
 import { Stopper } from './sleep.ts';
 
 /**
@@ -121,16 +120,13 @@ export function planFaults(options: {
   firstFaultAtMs?: number;
   faultGapMs?: readonly [number, number];
 }): FaultAction[] {
-  const rng = seedrandom(`faults:${String(options.seed)}`);
-  const between = (lo: number, hi: number): number => Math.round(lo + rng() * (hi - lo));
-  const pick = <T>(xs: readonly T[]): T => xs[Math.min(xs.length - 1, Math.floor(rng() * xs.length))];
+  const { between, pick, weighted } = seededDraws(`faults:${String(options.seed)}`);
   const kinds = (options.kinds ?? FAULT_KINDS).filter((k) => k !== 'consumer-bounce' || options.consumers.length > 0);
   const [gapLo, gapHi] = options.faultGapMs ?? [3000, 6000];
   const end = options.durationMs - 3000;
   const pairEnd = options.durationMs - 1500;
   const busyUntil = { broker: 0, rtt: 0, consumer: 0 };
   const actions: PlannedAction[] = [];
-  const weightOf = (k: FaultKind): number => FAULT_WEIGHTS[k];
   for (let t = options.firstFaultAtMs ?? 6000; t < end && kinds.length > 0; t += between(gapLo, gapHi)) {
     const free = kinds.filter(
       (k) =>
@@ -139,8 +135,7 @@ export function planFaults(options: {
         (k !== 'consumer-bounce' || busyUntil.consumer <= t),
     );
     if (free.length === 0) continue;
-    let r = rng() * free.reduce((s, k) => s + weightOf(k), 0);
-    const fault = free.find((k) => (r -= weightOf(k)) < 0) ?? free[free.length - 1];
+    const fault = weighted(free, FAULT_WEIGHTS);
     const until = Math.min(pairEnd, t + between(1000, 3000));
     switch (fault) {
       case 'broker-bounce': {
@@ -173,45 +168,23 @@ export function planFaults(options: {
       }
     }
   }
-  return actions
-    .map((a, i) => ({ a, i }))
-    .sort((x, y) => x.a.atMs - y.a.atMs || x.i - y.i)
-    .map(({ a }, id) => ({ ...a, id }) as FaultAction);
+  return numberedByTime(actions) as FaultAction[];
 }
 
-/** The NDJSON writer: synchronous appends, so a killed process leaves every line written so far. */
-class ObservationLog {
-  readonly t0 = performance.now();
-  private fd: number | null;
-  lines = 0;
+/** The observation log (NdjsonFile: synchronous appends, so a killed process leaves every line written so far). */
+class ObservationLog extends NdjsonFile {
   /** Lines offered after close, per "source event" (not written). */
   readonly late: Record<string, number> = {};
   readonly events: Record<string, number> = {};
   readonly generations = new Set<number>();
 
-  constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.fd = openSync(path, 'w');
-  }
-
-  now(): number {
-    return Math.round((performance.now() - this.t0) * 10) / 10;
-  }
-
   write(source: string, event: string, fields: Record<string, unknown> = {}): void {
-    if (this.fd === null) {
+    if (this.closed) {
       this.late[`${source} ${event}`] = (this.late[`${source} ${event}`] ?? 0) + 1;
       return;
     }
-    const line = JSON.stringify({ tMs: this.now(), source, event, ...fields }, jsonSafe);
-    writeSync(this.fd, `${line}\n`);
-    this.lines++;
+    this.append(JSON.stringify({ tMs: this.now(), source, event, ...fields }, jsonSafe));
     this.events[event] = (this.events[event] ?? 0) + 1;
-  }
-
-  close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
   }
 }
 

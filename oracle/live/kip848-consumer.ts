@@ -12,8 +12,8 @@ import {
   type ConsumerGroupHeartbeatResponse,
   type TopicIdPartitions,
 } from '../wire/messages.ts';
-import type { Api, KafkaError } from '../trace/schema.ts';
-import { Bell, Stopper } from './sleep.ts';
+import { parseTopicPartition, type Api, type KafkaError } from '../trace/schema.ts';
+import { Bell, Stopper, within } from './sleep.ts';
 import type { TraceWriter } from './trace-writer.ts';
 
 /**
@@ -69,6 +69,16 @@ export function memberIdFor(seed: string, client: string, incarnation: number): 
 type Tp = string;
 const tpOf = (topic: string, partition: number): Tp => `${topic}-${partition}`;
 const sorted = (s: Iterable<Tp>): Tp[] => [...s].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+
+/** "topic-N" partitions grouped by topic, in the order given (parseTopicPartition splits them). */
+function partitionsByTopic(partitions: Iterable<Tp>): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const tp of partitions) {
+    const { topic, partition } = parseTopicPartition(tp);
+    out.set(topic, [...(out.get(topic) ?? []), partition]);
+  }
+  return out;
+}
 
 /** What the last heartbeat sent, to send null when unchanged (ConsumerHeartbeatRequestManager.SentFields). */
 interface SentFields {
@@ -144,11 +154,7 @@ export class WireConsumer {
 
   /** Stop without leaving or committing: the process is gone (its session must expire on the coordinator). */
   crash(): void {
-    if (this.state === 'stopped') return;
-    this.state = 'stopped';
-    this.stop.stop();
-    for (const c of this.connections.values()) c.close();
-    this.write({ event: 'stopped', reason: 'crash: no leave, no commit' });
+    this.finish('crash: no leave, no commit');
   }
 
   /** Neither heartbeat nor commit for `ms` (a long GC pause, a frozen host), then carry on. */
@@ -175,14 +181,14 @@ export class WireConsumer {
     this.stallUntil = 0;
     const left = (): number => Math.max(0, deadline - this.config.trace.now());
     if (this.owned.size > 0 && this.memberEpoch > 0) {
-      await within(this.commit(sorted(this.owned), 'before leaving'), left() / 2);
+      await within(left() / 2, this.commit(sorted(this.owned), 'before leaving'));
       if (!this.stopped && this.owned.size > 0) this.write({ event: 'revoked', partitions: sorted(this.owned) });
       this.owned = new Set();
     }
     if (!this.stopped) {
       this.state = 'leaving';
       this.sendHeartbeatNow();
-      await within(this.heartbeating, left());
+      await within(left(), this.heartbeating);
     }
     this.finish('closed');
   }
@@ -256,18 +262,13 @@ export class WireConsumer {
     if (trace.api !== null) this.write({ event: 'request', api: trace.api, ...where, ...trace.request });
     try {
       const response = await conn.send(spec, request, correlationId, this.config.requestTimeoutMs);
-      if (trace.api !== null && !this.crashed()) this.write({ event: 'response', api: trace.api, ...where, ...trace.response(response) });
+      if (trace.api !== null && !this.stopped) this.write({ event: 'response', api: trace.api, ...where, ...trace.response(response) });
       return { ok: true, response, correlationId };
     } catch (e) {
       const errorCode: KafkaError = e instanceof ConnectionError && e.kind === 'timeout' ? 'REQUEST_TIMED_OUT' : 'NETWORK_EXCEPTION';
-      if (trace.api !== null && !this.crashed()) this.write({ event: 'response', api: trace.api, ...where, errorCode, note: `no answer: ${(e as Error).message}` });
+      if (trace.api !== null && !this.stopped) this.write({ event: 'response', api: trace.api, ...where, errorCode, note: `no answer: ${(e as Error).message}` });
       return { ok: false, errorCode };
     }
-  }
-
-  /** True once this incarnation crashed or finished: its late answers are not observed. */
-  private crashed(): boolean {
-    return this.state === 'stopped';
   }
 
   private nextBroker(): { id: number; host: string; port: number } {
@@ -320,14 +321,12 @@ export class WireConsumer {
   // ---- heartbeats ------------------------------------------------------------------------------
 
   private topicPartitionsOnWire(partitions: Iterable<Tp>): TopicIdPartitions[] {
-    const byTopic = new Map<string, number[]>();
-    for (const tp of partitions) {
-      const i = tp.lastIndexOf('-');
-      const id = this.topicIds.get(tp.slice(0, i));
-      if (id === undefined) continue;
-      byTopic.set(id, [...(byTopic.get(id) ?? []), Number(tp.slice(i + 1))]);
+    const out: TopicIdPartitions[] = [];
+    for (const [topic, ps] of partitionsByTopic(partitions)) {
+      const topicId = this.topicIds.get(topic);
+      if (topicId !== undefined) out.push({ topicId, partitions: ps.sort((a, b) => a - b) });
     }
-    return [...byTopic].map(([topicId, ps]) => ({ topicId, partitions: ps.sort((a, b) => a - b) }));
+    return out;
   }
 
   private partitionsFromWire(tps: readonly TopicIdPartitions[]): { known: Set<Tp>; unknownTopicIds: string[] } {
@@ -549,12 +548,8 @@ export class WireConsumer {
     for (let attempt = 0; attempt < 5 && !this.stop.stopped && this.fencings === fencings; attempt++) {
       await this.paused();
       if (!(await this.ensureCoordinator())) return;
-      const byTopic = new Map<string, number[]>();
-      for (const tp of partitions) {
-        const i = tp.lastIndexOf('-');
-        byTopic.set(tp.slice(0, i), [...(byTopic.get(tp.slice(0, i)) ?? []), Number(tp.slice(i + 1))]);
-      }
-      const out = await this.exchange(this.coordinator!, OffsetFetch, { groupId: this.config.groupId, topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }, {
+      const topics = [...partitionsByTopic(partitions)].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
+      const out = await this.exchange(this.coordinator!, OffsetFetch, { groupId: this.config.groupId, topics }, {
         api: 'OffsetFetch',
         request: { partitions },
         response: (r) => {
@@ -628,17 +623,15 @@ export class WireConsumer {
     if (!(await this.ensureCoordinator())) return;
     const memberEpoch = olderEpoch ?? this.memberEpoch;
     const identity = { memberId: this.config.memberId, generationId: memberEpoch, groupInstanceId: this.config.groupInstanceId };
-    const byTopic = new Map<string, { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[]>();
-    for (const [tp, offset] of Object.entries(offsets)) {
-      const i = tp.lastIndexOf('-');
-      const topic = tp.slice(0, i);
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partitionIndex: Number(tp.slice(i + 1)), committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }]);
-    }
+    const topics = [...partitionsByTopic(Object.keys(offsets))].map(([name, ps]) => ({
+      name,
+      partitions: ps.map((partitionIndex) => ({ partitionIndex, committedOffset: offsets[tpOf(name, partitionIndex)], committedLeaderEpoch: -1, committedMetadata: null })),
+    }));
     const broker = this.coordinator!;
     const out = await this.exchange(
       broker,
       OffsetCommit,
-      { groupId: this.config.groupId, generationIdOrMemberEpoch: memberEpoch, memberId: this.config.memberId, groupInstanceId: this.config.groupInstanceId, topics: [...byTopic].map(([name, ps]) => ({ name, partitions: ps })) },
+      { groupId: this.config.groupId, generationIdOrMemberEpoch: memberEpoch, memberId: this.config.memberId, groupInstanceId: this.config.groupInstanceId, topics },
       { api: 'OffsetCommit', request: { ...identity, offsets, note: why }, response: (r) => ({ ...commitErrors(r.topics), ...identity }) },
     );
     if (!out.ok) {
@@ -654,19 +647,12 @@ export class WireConsumer {
         else if (firstError === 0) firstError = p.errorCode;
       }
     }
-    if (Object.keys(acked).length > 0 && !this.crashed()) {
+    if (Object.keys(acked).length > 0 && !this.stopped) {
       this.figures.commitsAcked++;
       this.write({ event: 'committed', memberId: identity.memberId, generationId: memberEpoch, correlationId: out.correlationId, broker: broker.id, offsets: acked });
     }
     if (firstError !== 0) this.noteCoordinatorError(firstError);
   }
-}
-
-/** Awaits `p` for at most `ms` (it keeps running; its effects are bounded by the consumer's own stop). */
-async function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise<void>((res) => (timer = setTimeout(res, ms)))]);
-  clearTimeout(timer);
 }
 
 /** OffsetCommit v9 has per-partition errors only: one shared error is the answer's, mixed ones go per partition. */

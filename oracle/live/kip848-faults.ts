@@ -1,10 +1,10 @@
-import seedrandom from 'seedrandom';
+import { numberedByTime, seededDraws } from './fault-plan.ts';
 import { API_KEYS } from './mock-cluster.ts';
 
 /**
  * The seeded fault plan of a KIP-848 live session (oracle/live/kip848-session.ts). Same seed and
- * options, same plan: seedrandom, as the classic session's planFaults uses. One fault every
- * `faultGapMs` from `firstFaultAtMs` until the quiet period; paired actions (down/up, crash/restart,
+ * options, same plan: seedrandom, through fault-plan.ts as the classic session's planFaults. One
+ * fault every `faultGapMs` from `firstFaultAtMs` until the quiet period; paired actions (down/up, crash/restart,
  * leave/restart, stall, subscription and back) end before it too. At most one broker down at a
  * time, and one action at a time per consumer.
  */
@@ -99,9 +99,7 @@ export interface Kip848PlanOptions {
 }
 
 export function planKip848Faults(options: Kip848PlanOptions): Kip848Action[] {
-  const rng = seedrandom(`kip848-faults:${String(options.seed)}`);
-  const between = (lo: number, hi: number): number => Math.round(lo + rng() * (hi - lo));
-  const pick = <T>(xs: readonly T[]): T => xs[Math.min(xs.length - 1, Math.floor(rng() * xs.length))];
+  const { between, pick, weighted } = seededDraws(`kip848-faults:${String(options.seed)}`);
   const [gapLo, gapHi] = options.faultGapMs ?? [2000, 4000];
   const lastEnd = options.durationMs - options.quietMs;
   const kinds = (options.kinds ?? KIP848_FAULT_KINDS).filter(
@@ -114,8 +112,7 @@ export function planKip848Faults(options: Kip848PlanOptions): Kip848Action[] {
     const freeConsumers = options.consumers.filter((c) => (consumerBusyUntil.get(c) ?? 0) <= t);
     const free = kinds.filter((k) => (BROKER_KINDS.has(k) ? brokerBusyUntil <= t : true) && (!CONSUMER_KINDS.has(k) || freeConsumers.length > 0));
     if (free.length === 0) continue;
-    let r = rng() * free.reduce((s, k) => s + WEIGHTS[k], 0);
-    const fault = free.find((k) => (r -= WEIGHTS[k]) < 0) ?? free[free.length - 1];
+    const fault = weighted(free, WEIGHTS);
     switch (fault) {
       case 'broker-bounce':
       case 'coordinator-bounce': {
@@ -174,8 +171,5 @@ export function planKip848Faults(options: Kip848PlanOptions): Kip848Action[] {
         break;
     }
   }
-  return planned
-    .map((a, i) => ({ a, i }))
-    .sort((x, y) => x.a.atMs - y.a.atMs || x.i - y.i)
-    .map(({ a }, id) => ({ ...a, id }) as Kip848Action);
+  return numberedByTime(planned) as Kip848Action[];
 }

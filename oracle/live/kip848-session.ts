@@ -1,6 +1,6 @@
 import { Connection } from '../wire/connection.ts';
 import { errorName } from '../wire/errors.ts';
-import { FindCoordinator, OffsetFetch } from '../wire/messages.ts';
+import { FindCoordinator, OffsetFetch, type FindCoordinatorResponse } from '../wire/messages.ts';
 import { headerSchema, type TraceHeader } from '../trace/schema.ts';
 import { KIP848_LIBRDKAFKA_VERSION, KIP848_MOCK_BINARY } from './librdkafka-kip848.ts';
 import { planKip848Faults, type ErrorApi, type Kip848Action, type Kip848FaultKind } from './kip848-faults.ts';
@@ -175,16 +175,8 @@ export async function runKip848Session(options: Kip848SessionOptions): Promise<K
     const coordinatorNow = async (): Promise<number | null> => {
       for (const b of brokers) {
         if (down.has(b.id)) continue;
-        let c: Connection | null = null;
-        try {
-          c = await Connection.open({ host: b.host, port: b.port, clientId: 'harness', connectTimeoutMs: 1000 });
-          const r = await c.send(FindCoordinator, { key: groupId, keyType: 0 }, 1, 1000);
-          if (r.errorCode === 0) return r.nodeId;
-        } catch {
-          // try the next broker
-        } finally {
-          c?.close();
-        }
+        const r = await askCoordinator(b, groupId, 'harness');
+        if (r?.errorCode === 0) return r.nodeId;
       }
       return null;
     };
@@ -345,15 +337,26 @@ function header(o: {
   return headerSchema.parse(h);
 }
 
+/** One FindCoordinator for the group to broker `b` on a connection of its own (not traced); null when it did not answer. */
+async function askCoordinator(b: { host: string; port: number }, groupId: string, clientId: string): Promise<FindCoordinatorResponse | null> {
+  let c: Connection | null = null;
+  try {
+    c = await Connection.open({ host: b.host, port: b.port, clientId, connectTimeoutMs: 1000 });
+    return await c.send(FindCoordinator, { key: groupId, keyType: 0 }, 1, 1000);
+  } catch {
+    return null;
+  } finally {
+    c?.close();
+  }
+}
+
 /** After every consumer left: the committed offsets as an admin would read them (OffsetFetch v6). */
 async function offsetsEnd(t: TraceWriter, brokers: readonly { id: number; host: string; port: number }[], groupId: string, topics: readonly { name: string; partitions: number }[]): Promise<void> {
   for (const b of brokers) {
+    const fc = await askCoordinator(b, groupId, 'admin');
+    if (fc === null || fc.errorCode !== 0 || fc.host === null) continue;
     let c: Connection | null = null;
     try {
-      c = await Connection.open({ host: b.host, port: b.port, clientId: 'admin', connectTimeoutMs: 1000 });
-      const fc = await c.send(FindCoordinator, { key: groupId, keyType: 0 }, 1, 1000);
-      if (fc.errorCode !== 0 || fc.host === null) continue;
-      c.close();
       c = await Connection.open({ host: fc.host, port: fc.port, clientId: 'admin', connectTimeoutMs: 1000 });
       const r = await c.send(OffsetFetch, { groupId, topics: topics.map((x) => ({ name: x.name, partitionIndexes: Array.from({ length: x.partitions }, (_, i) => i) })) }, 2, 2000);
       const failed = r.topics.flatMap((x) => x.partitions).find((p) => p.errorCode !== 0);

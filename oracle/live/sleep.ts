@@ -4,20 +4,26 @@
  * can ring again (a heartbeat that must go out now).
  */
 
+/** Waits until the first of `wakers` settles or `ms` pass, whichever is sooner (a waker keeps running after); the timer never outlives the wait. */
+export async function within(ms: number, ...wakers: Promise<unknown>[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([new Promise<void>((res) => (timer = setTimeout(res, ms))), ...wakers]);
+  clearTimeout(timer);
+}
+
 /** Interruptible sleeping: `stop()` wakes every sleeper at once; later sleeps return at once. */
 export class Stopper {
   stopped = false;
   private wake: () => void = () => {};
-  private readonly woken = new Promise<void>((res) => (this.wake = res));
+  /** Settles at `stop()`. */
+  readonly woken = new Promise<void>((res) => (this.wake = res));
   stop(): void {
     this.stopped = true;
     this.wake();
   }
   async sleep(ms: number): Promise<void> {
     if (this.stopped || ms <= 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([new Promise<void>((res) => (timer = setTimeout(res, ms))), this.woken]);
-    clearTimeout(timer);
+    await within(ms, this.woken);
   }
 }
 
@@ -36,10 +42,6 @@ export class Bell {
 
   async sleep(ms: number): Promise<void> {
     if (ms <= 0 || this.stopper?.stopped === true) return;
-    let timer: NodeJS.Timeout | undefined;
-    const waits = [new Promise<void>((res) => (timer = setTimeout(res, ms))), this.rung];
-    if (this.stopper !== undefined) waits.push(this.stopper.sleep(ms));
-    await Promise.race(waits);
-    clearTimeout(timer);
+    await within(ms, this.rung, ...(this.stopper === undefined ? [] : [this.stopper.woken]));
   }
 }

@@ -41,7 +41,6 @@ export class Connection {
   private readonly pending = new Map<number, Pending>();
   private readonly splitter = new FrameSplitter();
   private closedWith: ConnectionError | null = null;
-  private readonly closeListeners: ((e: ConnectionError) => void)[] = [];
   /** Zero bytes left over after a decoded answer, per API (see onFrame). */
   readonly trailingZeroBytes: Record<string, number> = {};
 
@@ -81,11 +80,6 @@ export class Connection {
 
   get closed(): boolean {
     return this.closedWith !== null;
-  }
-
-  onClose(listener: (e: ConnectionError) => void): void {
-    if (this.closedWith !== null) listener(this.closedWith);
-    else this.closeListeners.push(listener);
   }
 
   /** Sends one request and awaits its answer, at most `timeoutMs`. */
@@ -160,6 +154,5 @@ export class Connection {
     }
     this.pending.clear();
     this.socket.destroy();
-    for (const l of this.closeListeners.splice(0)) l(this.closedWith);
   }
 }

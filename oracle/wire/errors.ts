@@ -51,7 +51,3 @@ const NAMES = new Map<number, KafkaError>(Object.entries(ERROR_CODES).map(([name
 export function errorName(code: number): KafkaError {
   return NAMES.get(code) ?? 'UNKNOWN_SERVER_ERROR';
 }
-
-export function isKnownErrorCode(code: number): boolean {
-  return NAMES.has(code);
-}
